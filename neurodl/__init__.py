@@ -1,0 +1,50 @@
+"""neurodl: the helper package of *Neurons to Networks*.
+
+Everything that more than one chapter uses lives here, once. The package is split by
+concern, and each module is imported only when first used, so ``import neurodl`` loads
+NumPy but neither PyTorch nor TensorFlow (chapters that never touch a framework stay
+fast):
+
+========================  ==========================================================
+``neurodl.set_seed``      seed Python, NumPy and any framework already imported
+``neurodl.device``        the best PyTorch device here: CUDA, then MPS, then CPU
+``neurodl.data``          Fashion-MNIST and scikit-learn digits as NumPy arrays
+``neurodl.plot``          the book's figure style, image grids, training curves
+``neurodl.check``         compare from-scratch code with autograd and torch
+``neurodl.scratch``       NumPy from scratch: activations, losses, optimisers, layers
+``neurodl.brain``         models of neurons and synapses (integrate-and-fire, ...)
+========================  ==========================================================
+
+Vocabulary used throughout the book (after *Dive into Deep Learning*): ``X`` inputs,
+``y`` targets, ``y_hat`` predictions, ``net`` or ``model``, ``lr`` learning rate,
+``num_epochs``, ``batch_size``, ``num_hiddens``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from neurodl.core import device, set_seed
+
+__version__ = "0.1.0"
+
+#: Submodules loaded on first attribute access (PEP 562), e.g. ``neurodl.plot``.
+_LAZY_SUBMODULES = frozenset({"brain", "check", "data", "plot", "scratch"})
+
+__all__ = ["__version__", "device", "set_seed", *sorted(_LAZY_SUBMODULES)]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from neurodl import brain, check, data, plot, scratch  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        module = importlib.import_module(f"neurodl.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'neurodl' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_SUBMODULES)

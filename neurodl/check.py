@@ -1,0 +1,70 @@
+"""Checks that compare the book's from-scratch code with a reference implementation.
+
+Introduced in chapter 02, where activation derivatives are checked against autograd;
+later chapters compare losses, optimiser steps, gradients and convolutions the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["to_numpy", "max_abs_diff"]
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """Return ``value`` as a NumPy array; PyTorch and TensorFlow tensors are detached and moved to the CPU.
+
+    Introduced in chapter 02.
+    """
+    if hasattr(value, "detach"):  # torch.Tensor
+        value = value.detach().cpu().numpy()
+    elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tf.Tensor
+        value = value.numpy()
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"expected an array or tensor of numbers, got {type(value).__name__}")
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"expected an array or tensor of numbers, got dtype {array.dtype}")
+    return array
+
+
+def _is_list_of_arrays(value: Any) -> bool:
+    """True for a list or tuple of arrays/tensors (a list of numbers is one array)."""
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(hasattr(v, "shape") for v in value)
+    )
+
+
+def max_abs_diff(a: Any, b: Any) -> float:
+    """The largest absolute difference between ``a`` and ``b``.
+
+    Introduced in chapter 02. ``a`` and ``b`` may be arrays or tensors of the same shape,
+    or matching sequences or mappings of them (for example a list of gradients, one per
+    parameter), in which case the largest difference over all of them is returned.
+
+    Raises ``ValueError`` if shapes, lengths or keys do not match: a silent broadcast
+    would make a wrong gradient look right.
+    """
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        if not (isinstance(a, Mapping) and isinstance(b, Mapping)):
+            raise TypeError("a and b must both be mappings, or neither")
+        if set(a) != set(b):
+            raise ValueError(f"a and b must have the same keys, got {sorted(a)} and {sorted(b)}")
+        if not a:
+            raise ValueError("a and b must not be empty")
+        return max(max_abs_diff(a[k], b[k]) for k in a)
+    if _is_list_of_arrays(a) or _is_list_of_arrays(b):
+        if not (_is_list_of_arrays(a) and _is_list_of_arrays(b)) or len(a) != len(b):
+            raise ValueError("a and b must be sequences of arrays of the same length")
+        return max(max_abs_diff(x, y) for x, y in zip(a, b))
+    x, y = to_numpy(a), to_numpy(b)
+    if x.shape != y.shape:
+        raise ValueError(f"a and b must have the same shape, got {x.shape} and {y.shape}")
+    if x.size == 0:
+        raise ValueError("a and b must not be empty")
+    return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))

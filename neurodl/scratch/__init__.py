@@ -1,0 +1,39 @@
+"""Deep learning from scratch in NumPy, small enough to read in one sitting.
+
+Each piece is introduced in a chapter and checked against PyTorch there and in the tests:
+
+==============================  ==============================================  =======
+module                          what                                            chapter
+==============================  ==============================================  =======
+``neurodl.scratch.activations``  sigmoid, tanh, ReLU, leaky ReLU, GELU and their  02
+                                 derivatives
+``neurodl.scratch.losses``       MSE, cross-entropy, binary cross-entropy, with  03
+                                 gradients
+``neurodl.scratch.optim``        SGD (with momentum), RMSprop, Adam              03
+==============================  ==============================================  =======
+
+Conventions: inputs ``X`` have shape ``(batch, features)``; parameters are NumPy arrays
+updated in place; every function validates its arguments and names the bad one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Submodules, loaded on first use: ``neurodl.scratch.optim.Adam`` works without an import.
+_SUBMODULES = frozenset({"activations", "losses", "optim"})
+
+__all__ = sorted(_SUBMODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"neurodl.scratch.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'neurodl.scratch' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES)
