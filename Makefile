@@ -1,0 +1,50 @@
+# Neurons to Networks: `make book`, `make test`, `make lab`.
+# The first run creates .venv and installs everything; later runs skip that in well
+# under a second (the install is redone only when requirements.txt or pyproject.toml change).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MATHJAX := node_modules/mathjax/es5/tex-chtml.js
+PYTEST_ARGS ?=
+
+.PHONY: help setup book test lab bench student clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book    build the site into _build/html (uses the stored notebook outputs)"
+	@echo "make test    unit tests, every notebook under nbval, the site build and browser checks"
+	@echo "make lab     open the chapters in JupyterLab"
+	@echo "make bench   time every notebook and write benchmarks/results.md"
+	@echo "make clean   remove _build (keeps .venv and data)"
+
+setup: $(STAMP) $(MATHJAX)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 10) else "Python >= 3.10 is needed (3.11 is tested); set PYTHON=/path/to/python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -e .
+	@touch $@
+
+$(MATHJAX): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed once, to fetch MathJax for the offline site: sudo apt-get install npm (or install Node.js)"; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The book is in _build/html; open _build/html/index.html in a browser."
+
+test: setup
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+bench: setup
+	PYTHONHASHSEED=0 $(BIN)/python tools/bench.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,41 @@
+"""neurodl.check: the comparisons every from-scratch chapter ends with."""
+
+import numpy as np
+import pytest
+
+from neurodl.check import max_abs_diff, to_numpy
+
+
+def test_max_abs_diff_arrays_lists_and_dicts():
+    a = np.array([1.0, 2.0, 3.0])
+    assert max_abs_diff(a, a + [0, 0.5, -0.25]) == 0.5
+    assert max_abs_diff([a, a], [a, a + 1]) == 1.0
+    assert max_abs_diff({"w": a, "b": a[:1]}, {"w": a, "b": a[:1] - 2}) == 2.0
+    assert max_abs_diff([1.0, 2.0], [1.0, 2.5]) == 0.5  # a list of numbers is one array
+
+
+def test_max_abs_diff_accepts_torch_tensors():
+    torch = pytest.importorskip("torch")
+    t = torch.ones(2, 3, requires_grad=True)
+    assert max_abs_diff(t * 2, np.full((2, 3), 2.0)) == 0.0
+
+
+@pytest.mark.parametrize(
+    "a, b, match",
+    [
+        (np.ones(3), np.ones((3, 1)), "same shape"),
+        ([np.ones(2)], [np.ones(2), np.ones(2)], "same length"),
+        ({"w": np.ones(1)}, {"v": np.ones(1)}, "same keys"),
+        (np.ones(0), np.ones(0), "empty"),
+    ],
+)
+def test_max_abs_diff_refuses_mismatches(a, b, match):
+    with pytest.raises(ValueError, match=match):
+        max_abs_diff(a, b)
+
+
+def test_to_numpy_rejects_non_numbers():
+    with pytest.raises(TypeError, match="array or tensor of numbers"):
+        to_numpy("abc")
+    with pytest.raises(TypeError, match="array or tensor of numbers"):
+        to_numpy(np.array(["a"]))

@@ -1,0 +1,83 @@
+"""neurodl's package surface: seeding, device choice, and a light import."""
+
+import json
+import random
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import neurodl
+
+
+def test_import_loads_no_framework():
+    # a fresh interpreter: this test process may already have imported torch
+    code = (
+        "import sys, neurodl; "
+        "print(json.dumps(sorted(m for m in ('torch','tensorflow','keras','matplotlib','sklearn') if m in sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", "import json; " + code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == []
+
+
+def test_lazy_submodules_load_on_first_use():
+    assert "neurodl.data" in dir(neurodl) or "data" in dir(neurodl)
+    assert neurodl.data.FASHION_MNIST_CLASSES[0] == "T-shirt/top"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        neurodl.nope  # noqa: B018
+
+
+def test_set_seed_repeats_python_numpy_and_returns_generator():
+    rng = neurodl.set_seed(123)
+    first = (random.random(), np.random.rand(), rng.random())
+    rng = neurodl.set_seed(123)
+    assert (random.random(), np.random.rand(), rng.random()) == first
+
+
+def test_set_seed_seeds_torch_when_imported():
+    torch = pytest.importorskip("torch")
+    neurodl.set_seed(7)
+    a = torch.rand(3)
+    neurodl.set_seed(7)
+    assert torch.equal(a, torch.rand(3))
+
+
+def test_set_seed_seeds_tensorflow_when_imported():
+    code = (
+        "import os; os.environ['TF_CPP_MIN_LOG_LEVEL']='2'\n"
+        "import tensorflow as tf, neurodl\n"
+        "neurodl.set_seed(5); a = tf.random.uniform((3,)).numpy()\n"
+        "neurodl.set_seed(5); b = tf.random.uniform((3,)).numpy()\n"
+        "print((a == b).all())"
+    )
+    pytest.importorskip("tensorflow")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("True")
+
+
+@pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "3", None, True])
+def test_set_seed_rejects_bad_seeds(bad):
+    with pytest.raises((TypeError, ValueError), match="seed"):
+        neurodl.set_seed(bad)
+
+
+def test_device_is_cpu_here_or_an_accelerator():
+    pytest.importorskip("torch")
+    assert neurodl.device().type in ("cpu", "cuda", "mps")
+    assert neurodl.device("cpu").type == "cpu"
+
+
+def test_device_rejects_unknown_and_unavailable(monkeypatch):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="prefer must be"):
+        neurodl.device("tpu")
+    monkeypatch.setenv("NEURODL_DEVICE", "gpu")
+    with pytest.raises(ValueError, match="NEURODL_DEVICE"):
+        neurodl.device()
+    monkeypatch.delenv("NEURODL_DEVICE")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no cuda device"):
+            neurodl.device("cuda")
