@@ -1,13 +1,14 @@
 """One look for every figure in the book, and the plots chapters draw again and again.
 
 Introduced in chapter 01. Call :func:`use_book_style` once in a chapter's Setup cell;
-then :func:`image_grid` shows images with their labels, and :func:`training_curves`
-shows a training history.
+then :func:`image_grid` shows images with their labels, :func:`decision_boundary` the
+regions a 2-D classifier assigns to each class, and :func:`training_curves` a training
+history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
@@ -16,7 +17,7 @@ import numpy as np
 
 from neurodl._validate import check_array, check_int
 
-__all__ = ["COLORS", "use_book_style", "image_grid", "training_curves"]
+__all__ = ["COLORS", "use_book_style", "image_grid", "decision_boundary", "training_curves"]
 
 #: Okabe & Ito's palette: distinguishable with every common form of colour blindness.
 COLORS: tuple[str, ...] = (
@@ -149,6 +150,76 @@ def image_grid(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def decision_boundary(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: Any,
+    y: Any,
+    *,
+    ax: plt.Axes | None = None,
+    resolution: int = 200,
+    margin: float = 0.5,
+    levels: Sequence[float] | None = None,
+    title: str | None = None,
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+) -> plt.Axes:
+    """Shade the regions a 2-D classifier assigns to each class, with the data on top.
+
+    Introduced in chapter 02 (the perceptron); used again for logistic regression (03)
+    and for XOR (04).
+
+    Parameters
+    ----------
+    predict
+        Maps an array of points, shape ``(n, 2)``, to one number per point: a class label,
+        or a score that is thresholded at 0.5 (pass ``levels`` to draw other contours).
+    X, y
+        The data, shape ``(n, 2)`` and ``(n,)`` with integer labels.
+    ax
+        Axes to draw on; a new figure is made if ``None``.
+    resolution
+        Grid points per axis.
+    margin
+        How far beyond the data the shaded area extends, in data units.
+    """
+    if not callable(predict):
+        raise TypeError(f"predict must be a function of an (n, 2) array, got {type(predict).__name__}")
+    X = check_array("X", X, ndim=2)
+    if X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2) for a 2-D plot, got {X.shape}")
+    y = check_array("y", y, ndim=1, dtype_kind="biu")
+    if len(y) != len(X):
+        raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
+    resolution = check_int("resolution", resolution, minimum=2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.0))
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([g1.ravel(), g2.ravel()])
+    z = np.asarray(predict(grid), dtype=float).reshape(g1.shape)
+    classes = np.unique(y)
+    cmap = mpl.colors.ListedColormap([COLORS[i % len(COLORS)] for i in range(max(len(classes), 2))])
+    if levels is not None:
+        fill_levels = line_levels = list(levels)
+    else:  # class labels 0..k-1 (or scores thresholded at 0.5): boundaries half-way
+        fill_levels = np.arange(len(classes) + 1) - 0.5
+        fill_levels[0] = min(fill_levels[0], z.min()) - 1.0  # finite: matplotlib warns on inf
+        fill_levels[-1] = max(fill_levels[-1], z.max()) + 1.0
+        line_levels = np.arange(1, len(classes)) - 0.5
+    ax.contourf(g1, g2, z, levels=fill_levels, cmap=cmap, alpha=0.18)
+    ax.contour(g1, g2, z, levels=line_levels, colors="k", linewidths=1)
+    for k, c in enumerate(classes):
+        ax.scatter(*X[y == c].T, s=18, color=COLORS[k % len(COLORS)], edgecolor="white", linewidth=0.5, label=f"class {c}")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best")
+    if title:
+        ax.set_title(title)
+    return ax
 
 
 def training_curves(

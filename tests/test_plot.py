@@ -72,3 +72,23 @@ def test_training_curves_puts_losses_left_and_metrics_right():
 def test_training_curves_bad_input(history, error):
     with pytest.raises(error):
         plot.training_curves(history)
+
+
+def test_decision_boundary_shades_both_classes_and_draws_the_line():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    ax = plot.decision_boundary(lambda P: (P[:, 1] > 0.5).astype(int), X, y, title="t")
+    assert ax.get_title() == "t" and len(ax.collections) >= 3  # fill, line, two scatters
+    assert ax.get_xlim()[0] == pytest.approx(-0.5)
+
+
+def test_decision_boundary_multiclass_and_bad_input():
+    X = np.random.default_rng(0).random((30, 2))
+    y = np.arange(30) % 3
+    plot.decision_boundary(lambda P: np.clip((P[:, 0] * 3).astype(int), 0, 2), X, y)
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        plot.decision_boundary(lambda P: P[:, 0], np.zeros((4, 3)), np.zeros(4, dtype=int))
+    with pytest.raises(TypeError, match="predict must be a function"):
+        plot.decision_boundary("f", X, y)
+    with pytest.raises(ValueError, match="one label per row"):
+        plot.decision_boundary(lambda P: P[:, 0], X, y[:5])

@@ -10,6 +10,8 @@ module                          what                                            
 ``neurodl.scratch.losses``       MSE, cross-entropy, binary cross-entropy, with  03
                                  gradients
 ``neurodl.scratch.optim``        SGD (with momentum), RMSprop, Adam              03
+``neurodl.scratch.layers``       Linear, activation layers, softmax              04
+                                 cross-entropy, an MLP with backprop
 ==============================  ==============================================  =======
 
 Conventions: inputs ``X`` have shape ``(batch, features)``; parameters are NumPy arrays
@@ -22,7 +24,7 @@ import importlib
 from typing import Any
 
 #: Submodules, loaded on first use: ``neurodl.scratch.optim.Adam`` works without an import.
-_SUBMODULES = frozenset({"activations", "losses", "optim"})
+_SUBMODULES = frozenset({"activations", "layers", "losses", "optim"})
 
 __all__ = sorted(_SUBMODULES)
 
