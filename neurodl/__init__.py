@@ -25,14 +25,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from neurodl.core import device, set_seed
+from neurodl.core import device, record_headline, set_seed
 
 __version__ = "0.1.0"
 
 #: Submodules loaded on first attribute access (PEP 562), e.g. ``neurodl.plot``.
 _LAZY_SUBMODULES = frozenset({"brain", "check", "data", "plot", "scratch"})
 
-__all__ = ["__version__", "device", "set_seed", *sorted(_LAZY_SUBMODULES)]
+__all__ = ["__version__", "device", "record_headline", "set_seed", *sorted(_LAZY_SUBMODULES)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from neurodl import brain, check, data, plot, scratch  # noqa: F401

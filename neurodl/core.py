@@ -17,7 +17,10 @@ from neurodl._validate import check_int
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["set_seed", "device"]
+__all__ = ["set_seed", "device", "record_headline", "HEADLINE_MIME"]
+
+#: MIME type of the output :func:`record_headline` stores in a notebook.
+HEADLINE_MIME = "application/vnd.neurodl.headline+json"
 
 
 def set_seed(seed: int = 0) -> np.random.Generator:
@@ -98,3 +101,31 @@ def device(prefer: str | None = None) -> "torch.device":
         if available[name]:
             return torch.device(name)
     return torch.device("cpu")  # pragma: no cover - cpu is always available
+
+
+def record_headline(**metrics: float) -> dict[str, float]:
+    """Store a chapter's headline figures (accuracy, seconds of training) in its outputs.
+
+    Introduced in chapter 01. ``make bench`` reads these from each executed notebook and
+    tracks them over time in ``benchmarks/results.md``. Call it in a check cell tagged
+    ``remove-cell`` and ``nbval-ignore-output`` (the values vary slightly across CPUs)::
+
+        neurodl.record_headline(test_acc=test_acc, train_seconds=train_seconds)
+
+    Outside a notebook it only returns the metrics.
+    """
+    if not metrics:
+        raise ValueError("record_headline needs at least one metric, e.g. test_acc=0.91")
+    clean: dict[str, float] = {}
+    for name, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
+        clean[name] = float(value)
+    shell = sys.modules.get("IPython")
+    if shell is not None and shell.get_ipython() is not None:
+        from IPython.display import display
+
+        display({HEADLINE_MIME: clean, "text/plain": f"headline: {clean}"}, raw=True)
+    return clean

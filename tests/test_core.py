@@ -81,3 +81,13 @@ def test_device_rejects_unknown_and_unavailable(monkeypatch):
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no cuda device"):
             neurodl.device("cuda")
+
+
+def test_record_headline_validates_and_returns_floats():
+    assert neurodl.record_headline(test_acc=0.9, epochs=3) == {"test_acc": 0.9, "epochs": 3.0}
+    with pytest.raises(ValueError, match="at least one metric"):
+        neurodl.record_headline()
+    with pytest.raises(TypeError, match="test_acc must be a number"):
+        neurodl.record_headline(test_acc="high")
+    with pytest.raises(ValueError, match="finite"):
+        neurodl.record_headline(loss=float("nan"))
