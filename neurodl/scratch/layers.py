@@ -141,29 +141,35 @@ class Linear(Layer):
         self._X: np.ndarray | None = None
 
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """``X @ W + b`` for ``X`` of shape ``(batch, in_features)``; caches ``X``."""
+        """``X @ W + b`` for ``X`` of shape ``(batch, in)``; caches ``X``."""
         X = check_array("X", X, ndim=2, dtype_kind="biuf")
         if X.shape[1] != self.in_features:
-            raise ValueError(f"X must have shape (batch, {self.in_features}), got {X.shape}")
+            raise ValueError(
+                f"X must have shape (batch, {self.in_features}), got {X.shape}"
+            )
         self._X = X.astype(self.W.dtype, copy=False)
-        return self._X @ self.W + self.b
+        return self._X @ self.W + self.b  # (batch, out)
 
-    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
-        """Store ``dW = X.T @ grad_out`` and ``db = grad_out.sum(0)``; return ``grad_out @ W.T``.
+    def backward(
+        self, grad_out: np.ndarray, *, input_grad: bool = True
+    ) -> np.ndarray | None:
+        """Store ``dW`` and ``db``; return the gradient w.r.t. the input.
 
-        ``input_grad=False`` skips the gradient with respect to the input (the first
-        layer of a network does not need it) and returns ``None``.
+        ``input_grad=False`` skips that last product (the first layer of a
+        network does not need it) and returns ``None``.
         """
         _check_not_called(self._X, "Linear")
         grad_out = check_array("grad_out", grad_out, ndim=2, dtype_kind="f")
-        if grad_out.shape != (len(self._X), self.out_features):
+        expected = (len(self._X), self.out_features)
+        if grad_out.shape != expected:
             raise ValueError(
-                f"grad_out must have the output's shape {(len(self._X), self.out_features)}, got {grad_out.shape}"
+                f"grad_out must have the output's shape {expected}, "
+                f"got {grad_out.shape}"
             )
         grad_out = grad_out.astype(self.W.dtype, copy=False)
-        np.matmul(self._X.T, grad_out, out=self.dW)  # (in, batch) @ (batch, out)
-        np.sum(grad_out, axis=0, out=self.db)
-        return grad_out @ self.W.T if input_grad else None
+        np.matmul(self._X.T, grad_out, out=self.dW)  # (in, out)
+        np.sum(grad_out, axis=0, out=self.db)  # (out,)
+        return grad_out @ self.W.T if input_grad else None  # (batch, in)
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features}, init={self.init!r}, dtype={self.W.dtype})"
@@ -190,12 +196,16 @@ class Activation(Layer):
         return np.asarray(self.f(X), dtype=X.dtype)
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        """``grad_out * f'(X)``, with ``X`` the input seen by :meth:`forward`."""
+        """``grad_out * f'(X)``, with ``X`` the input seen by ``forward``."""
         _check_not_called(self._X, "Activation")
         grad_out = check_array("grad_out", grad_out, dtype_kind="f")
         if grad_out.shape != self._X.shape:
-            raise ValueError(f"grad_out must have the input's shape {self._X.shape}, got {grad_out.shape}")
-        return (grad_out * self.f_grad(self._X)).astype(self._X.dtype, copy=False)
+            raise ValueError(
+                f"grad_out must have the input's shape {self._X.shape}, "
+                f"got {grad_out.shape}"
+            )
+        grad_in = grad_out * self.f_grad(self._X)
+        return grad_in.astype(self._X.dtype, copy=False)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
@@ -344,19 +354,23 @@ class MLP:
             H = layer.forward(H)
         return H
 
-    def backward(self, grad_logits: np.ndarray, *, input_grad: bool = False) -> np.ndarray | None:
-        """Back-propagate ``grad_logits`` through every layer, last to first, filling :attr:`grads`.
+    def backward(
+        self, grad_logits: np.ndarray, *, input_grad: bool = False
+    ) -> np.ndarray | None:
+        """Back-propagate through every layer, last to first, filling ``grads``.
 
-        Returns the gradient with respect to ``X`` if ``input_grad=True``, else ``None``
-        (the first layer then skips that product, which nothing needs during training).
+        Returns the gradient w.r.t. ``X`` if ``input_grad=True``, else ``None``
+        (the first layer then skips that product: training never needs it).
         """
         grad = grad_logits
-        for i in range(len(self.layers) - 1, 0, -1):
-            grad = self.layers[i].backward(grad)
+        for layer in reversed(self.layers[1:]):
+            grad = layer.backward(grad)
         return self.layers[0].backward(grad, input_grad=input_grad)
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray) -> tuple[float, list[np.ndarray]]:
-        """Forward, loss, backward in one call: returns ``(loss, grads)``."""
+    def loss_and_grads(
+        self, X: np.ndarray, y: np.ndarray
+    ) -> tuple[float, list[np.ndarray]]:
+        """Forward, loss and backward in one call: returns ``(loss, grads)``."""
         loss = self.loss.forward(self.forward(X), y)
         self.backward(self.loss.backward())
         return loss, self.grads
