@@ -2,11 +2,255 @@
 
 Every notebook kernel inherits this environment, the same one tools/run_notebook.py
 uses to store outputs, so the stored outputs are what the tests reproduce.
+
+It also makes the whole run offline and watches what the run touches:
+
+* **Network guard.** A ``sitecustomize.py`` (source below) is written to a private
+  folder put first on ``PYTHONPATH``, so every Python process the tests start (each
+  nbval kernel, the jupyter-book build, the benchmark's kernels, subprocesses) loads it;
+  it is also run in this process. Any socket connection or name lookup for a host that
+  is not the loopback raises :class:`ConnectionRefusedError` and is logged to
+  ``$NEURODL_NETGUARD_LOG``; the session fails if that log is not empty at the end, so
+  an attempt is caught even when a library swallows the error.
+* **Data untouched.** ``data/`` and Debian's Fashion-MNIST folder are hashed at the
+  start and at the end of the session; any change fails the session.
+* **nbval outputs kept.** Each notebook cell's fresh outputs are kept in
+  :data:`NBVAL_OUTPUTS`, so the determinism test (tests/test_reliability.py), which is
+  moved to the end of the session, compares a second run against nbval's run instead of
+  paying for two extra runs.
 """
 
+from __future__ import annotations
+
+import hashlib
 import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
 
 # Hash randomisation off (set order, dict-of-set order) and no downloads at run time.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ["NEURODL_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# ----------------------------------------------------------------------------- network guard
+
+#: Source of the sitecustomize.py that every Python process of the test run loads.
+NETGUARD_SOURCE = r'''
+"""Network guard of the Neurons to Networks tests (written by the repository's conftest.py).
+
+Active when NEURODL_NETGUARD=1: connecting to, sending to or resolving any host that is
+not the loopback raises ConnectionRefusedError and appends a line to $NEURODL_NETGUARD_LOG.
+Any other sitecustomize further down sys.path is then run as usual.
+"""
+import ipaddress as _ipaddress
+import os as _os
+import socket as _socket
+import sys as _sys
+
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", ""}
+
+
+def _is_local_host(host):
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    host = str(host).strip("[]").split("%")[0].lower()
+    if host in _LOCAL_NAMES:
+        return True
+    try:
+        return _ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _block(what, address):
+    message = f"network access blocked by the test guard: {what} {address!r} (only the loopback is allowed)"
+    log = _os.environ.get("NEURODL_NETGUARD_LOG")
+    if log:
+        frame, where = _sys._getframe(1), "?"
+        while frame is not None and frame.f_code.co_filename == __file__:
+            frame = frame.f_back
+        if frame is not None:
+            where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        try:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(f"pid {_os.getpid()} {_sys.argv[:2]!r} {what} {address!r} at {where}\n")
+        except OSError:
+            pass
+    raise ConnectionRefusedError(message)
+
+
+def _check_address(what, family, address):
+    if family in (_socket.AF_INET, _socket.AF_INET6) and isinstance(address, tuple) and address:
+        if not _is_local_host(address[0]):
+            _block(what, address)
+
+
+def _install():
+    if getattr(_socket, "_neurodl_netguard", False):
+        return
+    original_connect = _socket.socket.connect
+    original_connect_ex = _socket.socket.connect_ex
+    original_sendto = _socket.socket.sendto
+    original_getaddrinfo = _socket.getaddrinfo
+    original_gethostbyname = _socket.gethostbyname
+    original_gethostbyname_ex = _socket.gethostbyname_ex
+    own_names = {_socket.gethostname().lower()}
+
+    def connect(self, address):
+        _check_address("connect to", self.family, address)
+        return original_connect(self, address)
+
+    def connect_ex(self, address):
+        _check_address("connect to", self.family, address)
+        return original_connect_ex(self, address)
+
+    def sendto(self, data, *args):
+        _check_address("send to", self.family, args[-1] if args else None)
+        return original_sendto(self, data, *args)
+
+    def _lookup_ok(host):
+        name = host.decode() if isinstance(host, bytes) else host
+        return _is_local_host(name) or (isinstance(name, str) and name.lower() in own_names)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _lookup_ok(host):
+            _block("look up", host)
+        return original_getaddrinfo(host, *args, **kwargs)
+
+    def gethostbyname(host):
+        if not _lookup_ok(host):
+            _block("look up", host)
+        return original_gethostbyname(host)
+
+    def gethostbyname_ex(host):
+        if not _lookup_ok(host):
+            _block("look up", host)
+        return original_gethostbyname_ex(host)
+
+    _socket.socket.connect = connect
+    _socket.socket.connect_ex = connect_ex
+    _socket.socket.sendto = sendto
+    _socket.getaddrinfo = getaddrinfo
+    _socket.gethostbyname = gethostbyname
+    _socket.gethostbyname_ex = gethostbyname_ex
+    _socket._neurodl_netguard = True
+
+
+def _chain():
+    """Run the next sitecustomize on sys.path (for example Debian's), as if we were not here."""
+    import importlib.machinery
+    import importlib.util
+
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    others = [p for p in _sys.path if _os.path.abspath(p or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", others)
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+if _os.environ.get("NEURODL_NETGUARD") == "1":
+    _install()
+if __name__ == "sitecustomize":
+    _chain()
+'''
+
+
+def _install_netguard() -> Path:
+    """Write the guard as sitecustomize.py, put it on PYTHONPATH, and run it here too."""
+    folder = Path(tempfile.mkdtemp(prefix="neurodl-netguard-"))
+    (folder / "sitecustomize.py").write_text(NETGUARD_SOURCE, encoding="utf-8")
+    log = folder / "blocked.log"
+    log.touch()
+    os.environ["NEURODL_NETGUARD"] = "1"
+    os.environ["NEURODL_NETGUARD_LOG"] = str(log)
+    os.environ["NEURODL_NETGUARD_DIR"] = str(folder)
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(folder) + (os.pathsep + old if old else "")
+    path = str(folder / "sitecustomize.py")
+    exec(compile(NETGUARD_SOURCE, path, "exec"), {"__name__": "netguard", "__file__": path})
+    return log
+
+
+NETGUARD_LOG = _install_netguard()
+
+# ----------------------------------------------------------------------------- data watch
+
+#: Folders whose files must be exactly the same after the session as before it.
+WATCHED_DATA = (ROOT / "data", Path("/usr/share/datasets/fashion-mnist"))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (relative path -> hex digest); {} if absent."""
+    if not folder.is_dir():
+        return {}
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            digests[str(path.relative_to(folder))] = digest.hexdigest()
+    return digests
+
+
+_DATA_BEFORE: dict[str, dict[str, str]] = {}
+
+# ----------------------------------------------------------------------------- nbval outputs
+
+#: Fresh outputs of each notebook cell from the nbval run:
+#: {notebook path: {code-cell index: (cell source, [outputs])}}.
+NBVAL_OUTPUTS: dict[str, dict[int, tuple[str, list[Any]]]] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    for folder in WATCHED_DATA:
+        _DATA_BEFORE[str(folder)] = tree_digest(folder)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run tests marked ``after_notebooks`` last, so they can reuse nbval's outputs."""
+    late = [item for item in items if item.get_closest_marker("after_notebooks")]
+    if late:
+        items[:] = [item for item in items if item not in late] + late
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    yield
+    outputs = getattr(item, "test_outputs", None)
+    if outputs is not None and hasattr(item, "cell_num") and hasattr(item, "cell"):
+        NBVAL_OUTPUTS.setdefault(str(Path(str(item.fspath)).resolve()), {})[item.cell_num] = (
+            item.cell.source,
+            [dict(output) for output in outputs],
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    problems = []
+    blocked = NETGUARD_LOG.read_text(encoding="utf-8") if NETGUARD_LOG.exists() else ""
+    if blocked.strip():
+        problems.append("The test run tried to reach the network (blocked):\n" + blocked)
+    for folder in WATCHED_DATA:
+        before, after = _DATA_BEFORE.get(str(folder)), tree_digest(folder)
+        if before is not None and before != after:
+            changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+            problems.append(f"The test run changed files in {folder}: {', '.join(changed)}")
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        text = "\n".join(problems)
+        if reporter is not None:
+            reporter.write_sep("=", "reliability checks failed", red=True)
+            reporter.write_line(text)
+        else:  # pragma: no cover
+            print(text, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

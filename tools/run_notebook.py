@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -69,8 +70,19 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(path: Path, timeout: int = 900) -> float:
-    """Run ``path`` in a fresh kernel and overwrite it, normalised; return the seconds taken."""
+def chapters() -> list[Path]:
+    """Every chapter notebook, ``notebooks/NN_*.ipynb``, in chapter order."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def run(path: Path, timeout: int = 900, **client_kwargs: Any) -> tuple[nbformat.NotebookNode, float]:
+    """Run ``path`` in a fresh kernel in the tests' environment, without storing it.
+
+    Returns the executed notebook and the seconds taken. Extra keyword arguments go to
+    :class:`nbclient.NotebookClient` (for example hooks such as ``on_notebook_start``).
+    Raises :class:`nbclient.exceptions.CellExecutionError` if a cell raises (unless it
+    is tagged ``raises-exception``).
+    """
     from nbclient import NotebookClient
 
     os.environ.update(TEST_ENV)
@@ -83,29 +95,37 @@ def execute(path: Path, timeout: int = 900) -> float:
         timeout=timeout,
         kernel_name="python3",
         record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(Path(path).parent)}},
+        **client_kwargs,
     )
     start = time.perf_counter()
     client.execute()
-    seconds = time.perf_counter() - start
+    return nb, time.perf_counter() - start
+
+
+def execute(path: Path, timeout: int = 900) -> float:
+    """Run ``path`` in a fresh kernel and overwrite it, normalised; return the seconds taken."""
+    nb, seconds = run(path, timeout)
     write(path, normalize(nb))
     return seconds
 
 
 def write(path: Path, nb: nbformat.NotebookNode) -> None:
+    """Validate ``nb`` and store it at ``path`` (nbformat 4, ending with a newline)."""
     nbformat.validate(nb)
     text = nbformat.writes(nb, version=4)
     path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: execute and store, or only normalise, the named notebooks."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every notebooks/NN_*.ipynb")
     parser.add_argument("--normalize-only", action="store_true", help="do not execute, only normalise")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
     args = parser.parse_args(argv)
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if args.all else args.notebooks
+    paths = chapters() if args.all else args.notebooks
     if not paths:
         parser.error("name at least one notebook, or pass --all")
     for path in paths:
