@@ -23,6 +23,7 @@ import inspect
 import pkgutil
 import re
 import urllib.error
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -224,9 +225,9 @@ def test_discovery_finds_every_module_and_the_known_functions():
     modules = public_modules()
     for expected in ("neurodl.core", "neurodl.data", "neurodl.plot", "neurodl.check"):
         assert expected in modules
-    files = [p for p in neurodl.__path__ for p in __import__("pathlib").Path(p).rglob("*.py")]
-    for path in files:
-        parts = path.relative_to(__import__("pathlib").Path(neurodl.__path__[0]).parent).with_suffix("").parts
+    package = Path(neurodl.__path__[0])
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
         if not any(part.startswith("_") for part in parts):

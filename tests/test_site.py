@@ -190,7 +190,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(site: Site) -> Iterator[str]:
     """The site served on 127.0.0.1 from a thread; yields its base URL."""
     handler = functools.partial(_QuietHandler, directory=str(site.html))
@@ -202,7 +202,7 @@ def server(site: Site) -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     executable = _chromium()
     from playwright.sync_api import sync_playwright
@@ -241,7 +241,7 @@ def _is_local(url: str) -> bool:
     return parsed.scheme in ("data", "blob", "about") or parsed.hostname == "127.0.0.1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def context(browser, server):
     """A browser context that records, and refuses, every request leaving 127.0.0.1."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -259,7 +259,7 @@ def context(browser, server):
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def visits(site, server, context) -> dict[str, Visit]:
     """Every page opened once: console errors, requests, maths, images; chapter screenshots."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
