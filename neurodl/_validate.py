@@ -69,7 +69,10 @@ def check_float(
     """Return ``value`` as a finite ``float`` within the given bounds, or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {_describe(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError as exc:  # an integer too large for a float
+        raise ValueError(f"{name} must be finite, got an integer too large for a float") from exc
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if minimum is not None:
@@ -94,9 +97,9 @@ def check_bool(name: str, value: Any) -> bool:
 
 def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
     """Return ``value`` if it is one of ``choices``; raise ``ValueError`` otherwise."""
-    try:
-        ok = value in choices
-    except TypeError:  # unhashable or incomparable
+    try:  # same kind of object and equal: an array never "equals" a name
+        ok = any(isinstance(value, type(c)) and bool(value == c) for c in choices)
+    except (TypeError, ValueError):  # incomparable objects
         ok = False
     if not ok:
         options = ", ".join(repr(c) for c in choices)

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from neurodl._validate import check_array
+
 __all__ = ["to_numpy", "max_abs_diff"]
 
 
@@ -19,16 +21,15 @@ def to_numpy(value: Any) -> np.ndarray:
 
     Introduced in chapter 02.
     """
+    return _to_numpy(value, "value")
+
+
+def _to_numpy(value: Any, name: str) -> np.ndarray:
     if hasattr(value, "detach"):  # torch.Tensor
         value = value.detach().cpu().numpy()
     elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):  # tf.Tensor
         value = value.numpy()
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"expected an array or tensor of numbers, got {type(value).__name__}")
-    array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"expected an array or tensor of numbers, got dtype {array.dtype}")
-    return array
+    return check_array(name, value, allow_empty=True, finite=False)
 
 
 def _is_list_of_arrays(value: Any) -> bool:
@@ -62,7 +63,7 @@ def max_abs_diff(a: Any, b: Any) -> float:
         if not (_is_list_of_arrays(a) and _is_list_of_arrays(b)) or len(a) != len(b):
             raise ValueError("a and b must be sequences of arrays of the same length")
         return max(max_abs_diff(x, y) for x, y in zip(a, b))
-    x, y = to_numpy(a), to_numpy(b)
+    x, y = _to_numpy(a, "a"), _to_numpy(b, "b")
     if x.shape != y.shape:
         raise ValueError(f"a and b must have the same shape, got {x.shape} and {y.shape}")
     if x.size == 0:

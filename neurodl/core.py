@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neurodl._validate import check_int
+from neurodl._validate import check_float, check_int
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -116,13 +116,7 @@ def record_headline(**metrics: float) -> dict[str, float]:
     """
     if not metrics:
         raise ValueError("record_headline needs at least one metric, e.g. test_acc=0.91")
-    clean: dict[str, float] = {}
-    for name, value in metrics.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value}")
-        clean[name] = float(value)
+    clean = {name: check_float(name, value) for name, value in metrics.items()}
     shell = sys.modules.get("IPython")
     if shell is not None and shell.get_ipython() is not None:
         from IPython.display import display

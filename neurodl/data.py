@@ -261,6 +261,8 @@ def download_fashion_mnist(
     (for example with no network), and ``DatasetIntegrityError`` if one arrived corrupted.
     """
     timeout = check_float("timeout", timeout, minimum=0.0, exclusive_minimum=True)
+    if target is not None and not isinstance(target, (str, os.PathLike)):
+        raise TypeError(f"target must be None or a path (str or os.PathLike), got {type(target).__name__}")
     folder = Path(target) if target is not None else REPO_DATA_DIR / "fashion-mnist"
     folder.mkdir(parents=True, exist_ok=True)
     for spec in _FILES.values():

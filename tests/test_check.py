@@ -34,8 +34,12 @@ def test_max_abs_diff_refuses_mismatches(a, b, match):
         max_abs_diff(a, b)
 
 
-def test_to_numpy_rejects_non_numbers():
-    with pytest.raises(TypeError, match="array or tensor of numbers"):
+def test_to_numpy_rejects_non_numbers_naming_the_argument():
+    with pytest.raises(TypeError, match="value must be an array-like of numbers"):
         to_numpy("abc")
-    with pytest.raises(TypeError, match="array or tensor of numbers"):
+    with pytest.raises(TypeError, match="value must hold numbers"):
         to_numpy(np.array(["a"]))
+    with pytest.raises(TypeError, match="value must be an array-like"):
+        to_numpy([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match="^b must be an array-like"):
+        max_abs_diff(np.ones(2), None)

@@ -87,7 +87,9 @@ def test_record_headline_validates_and_returns_floats():
     assert neurodl.record_headline(test_acc=0.9, epochs=3) == {"test_acc": 0.9, "epochs": 3.0}
     with pytest.raises(ValueError, match="at least one metric"):
         neurodl.record_headline()
-    with pytest.raises(TypeError, match="test_acc must be a number"):
+    with pytest.raises(TypeError, match="test_acc must be a real number"):
         neurodl.record_headline(test_acc="high")
+    with pytest.raises(ValueError, match="epochs must be finite"):
+        neurodl.record_headline(epochs=10**400)
     with pytest.raises(ValueError, match="finite"):
         neurodl.record_headline(loss=float("nan"))

@@ -89,8 +89,10 @@ def _check_params(
     v_threshold: Any,
     r_m: Any,
     t_ref: Any,
+    *,
+    need_dt: bool = True,
 ) -> dict[str, float]:
-    """Validate the LIF parameters and return them as floats (``dt=None``: no time step)."""
+    """Validate the LIF parameters and return them as floats (``need_dt=False``: no time step)."""
     params = {
         "tau_m": check_float("tau_m", tau_m, minimum=0.0, exclusive_minimum=True),
         "v_rest": check_float("v_rest", v_rest),
@@ -109,7 +111,7 @@ def _check_params(
             f"v_rest must be below v_threshold (a neuron at rest does not fire), got "
             f"v_rest={params['v_rest']} mV and v_threshold={params['v_threshold']} mV"
         )
-    if dt is None:
+    if not need_dt:
         return params
     params["dt"] = check_float("dt", dt, minimum=0.0, exclusive_minimum=True)
     if params["dt"] >= params["tau_m"]:
@@ -326,7 +328,7 @@ def lif_rate_theory(
     :cite:t:`gerstner2014neuronal`, section 1.3). Returns an array of the shape of
     ``current``.
     """
-    params = _check_params(None, tau_m, v_rest, v_reset, v_threshold, r_m, t_ref)
+    params = _check_params(None, tau_m, v_rest, v_reset, v_threshold, r_m, t_ref, need_dt=False)
     current_arr = check_array("current", current).astype(np.float64)
     drive = params["r_m"] * current_arr + params["v_rest"]  # steady-state potential, mV
     fires = drive > params["v_threshold"]

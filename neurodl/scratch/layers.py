@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from neurodl._validate import check_array, check_choice, check_float, check_int
+from neurodl._validate import check_array, check_bool, check_choice, check_float, check_int
 from neurodl.scratch import activations as _act
 from neurodl.scratch import losses as _losses
 
@@ -362,7 +362,13 @@ class MLP:
         Returns the gradient w.r.t. ``X`` if ``input_grad=True``, else ``None``
         (the first layer then skips that product: training never needs it).
         """
-        grad = grad_logits
+        first, last = self.layers[0], self.layers[-1]
+        _check_not_called(first._X, "MLP")
+        input_grad = check_bool("input_grad", input_grad)
+        grad = check_array("grad_logits", grad_logits, ndim=2, dtype_kind="f")
+        expected = (len(first._X), last.out_features)
+        if grad.shape != expected:
+            raise ValueError(f"grad_logits must have the output's shape {expected}, got {grad.shape}")
         for layer in reversed(self.layers[1:]):
             grad = layer.backward(grad)
         return self.layers[0].backward(grad, input_grad=input_grad)
