@@ -33,7 +33,9 @@ def _unique_scripts(app: Any, pagename: str, templatename: str, context: dict, d
         if key not in seen:
             seen.add(key)
             unique.append(script)
-    context["script_files"] = unique
+    # in place: this list is the builder's own, to which handlers that run after this one
+    # (sphinx.ext.mathjax, on pages with maths) still append
+    scripts[:] = unique
 
 
 def setup(app: Any) -> dict[str, Any]:
