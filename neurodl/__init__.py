@@ -22,9 +22,9 @@ Vocabulary used throughout the book (after *Dive into Deep Learning*): ``X`` inp
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from neurodl._lazy import lazy_submodules
 from neurodl.core import device, record_headline, set_seed
 
 __version__ = "0.1.0"
@@ -38,13 +38,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from neurodl import brain, check, data, plot, scratch  # noqa: F401
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_SUBMODULES:
-        module = importlib.import_module(f"neurodl.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'neurodl' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_SUBMODULES)
+__getattr__, __dir__ = lazy_submodules(__name__, _LAZY_SUBMODULES)

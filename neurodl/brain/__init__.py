@@ -14,21 +14,10 @@ Units are stated in every docstring (ms, mV, nA, MOhm); simulations take a NumPy
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from neurodl._lazy import lazy_submodules
 
 _SUBMODULES = frozenset({"neurons", "plasticity"})
 
 __all__ = sorted(_SUBMODULES)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"neurodl.brain.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'neurodl.brain' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+__getattr__, __dir__ = lazy_submodules(__name__, _SUBMODULES)

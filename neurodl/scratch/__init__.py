@@ -20,22 +20,11 @@ updated in place; every function validates its arguments and names the bad one.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from neurodl._lazy import lazy_submodules
 
 #: Submodules, loaded on first use: ``neurodl.scratch.optim.Adam`` works without an import.
 _SUBMODULES = frozenset({"activations", "layers", "losses", "optim"})
 
 __all__ = sorted(_SUBMODULES)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"neurodl.scratch.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'neurodl.scratch' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _SUBMODULES)
+__getattr__, __dir__ = lazy_submodules(__name__, _SUBMODULES)
