@@ -223,9 +223,17 @@ class Visit:
     failed_requests: list[str] = field(default_factory=list)
     has_math_markup: bool = False
     mjx_containers: int = 0
+    wide_equations: list[str] = field(default_factory=list)
     raw_math: list[str] = field(default_factory=list)
     broken_images: list[str] = field(default_factory=list)
     images: int = 0
+
+
+#: Display equations wider than the text column (a reader would have to scroll sideways),
+#: by the label of their equation, or their first characters.
+WIDE_EQUATIONS = """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+  .filter(e => e.scrollWidth > e.clientWidth + 2)
+  .map(e => { const box = e.closest('div.math'); return (box && box.id) || e.textContent.slice(0, 40); })"""
 
 
 TEXT_WITHOUT_CODE = """() => {
@@ -288,6 +296,7 @@ def visits(site, server, context) -> dict[str, Visit]:
             except Exception as exc:  # reported as a missing typeset below
                 visit.console_errors.append(f"MathJax did not start: {exc}")
         visit.mjx_containers = page.locator("mjx-container").count()
+        visit.wide_equations = page.evaluate(WIDE_EQUATIONS)
         text = page.evaluate(TEXT_WITHOUT_CODE)
         visit.raw_math = [s for s in RAW_MATH if s in text]
         if rel.startswith("notebooks/"):
@@ -334,6 +343,12 @@ def test_maths_is_typeset(site, visits):
     raw = {url: v.raw_math for url, v in visits.items() if v.raw_math}
     assert not untypeset, f"MathJax rendered nothing on: {untypeset}"
     assert not raw, f"Raw TeX left in the rendered text: {raw}"
+
+
+def test_equations_fit_the_text_column(visits):
+    """At the 1280-pixel desktop width, no displayed equation needs a sideways scrollbar."""
+    wide = {url: v.wide_equations for url, v in visits.items() if v.wide_equations}
+    assert not wide, f"Equations wider than the text column (split them with aligned): {wide}"
 
 
 def test_every_image_loads(site, visits):
