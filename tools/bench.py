@@ -37,13 +37,14 @@ from typing import Any
 
 import psutil
 
+from neurodl.core import HEADLINE_MIME
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run_notebook  # noqa: E402
 
 ROOT = run_notebook.ROOT
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
-HEADLINE_MIME = "application/vnd.neurodl.headline+json"  # == neurodl.core.HEADLINE_MIME
 
 #: Default budget of a chapter: seconds of wall time and MB of peak memory, on 2 cores.
 DEFAULT_BUDGET = (120.0, 2048.0)
