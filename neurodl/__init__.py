@@ -10,6 +10,7 @@ fast):
 ``neurodl.device``        the best PyTorch device here: CUDA, then MPS, then CPU
 ``neurodl.data``          Fashion-MNIST and scikit-learn digits as NumPy arrays
 ``neurodl.plot``          the book's figure style, image grids, training curves
+``neurodl.train``         a PyTorch Trainer and a Keras fit helper, one history format
 ``neurodl.check``         compare from-scratch code with autograd and torch
 ``neurodl.scratch``       NumPy from scratch: activations, losses, optimisers, layers
 ``neurodl.brain``         models of neurons and synapses (integrate-and-fire, ...)
@@ -30,12 +31,12 @@ from neurodl.core import device, record_headline, set_seed
 __version__ = "0.1.0"
 
 #: Submodules loaded on first attribute access (PEP 562), e.g. ``neurodl.plot``.
-_LAZY_SUBMODULES = frozenset({"brain", "check", "data", "plot", "scratch"})
+_LAZY_SUBMODULES = frozenset({"brain", "check", "data", "plot", "scratch", "train"})
 
 __all__ = ["__version__", "device", "record_headline", "set_seed", *sorted(_LAZY_SUBMODULES)]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from neurodl import brain, check, data, plot, scratch  # noqa: F401
+    from neurodl import brain, check, data, plot, scratch, train  # noqa: F401
 
 
 __getattr__, __dir__ = lazy_submodules(__name__, _LAZY_SUBMODULES)

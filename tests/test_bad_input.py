@@ -206,7 +206,17 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "neurodl.scratch.optim.SGD": lambda: _optim().SGD([np.zeros(3)], lr=0.1, momentum=0.9),
     "neurodl.scratch.optim.RMSprop": lambda: _optim().RMSprop([np.zeros(3)]),
     "neurodl.scratch.optim.Adam": lambda: _optim().Adam([np.zeros(3)]),
+    "neurodl.train.Trainer": lambda: _trainer(),
 }
+
+
+def _trainer() -> Any:
+    import torch
+
+    net = torch.nn.Linear(3, 2)
+    return importlib.import_module("neurodl.train").Trainer(
+        net, torch.optim.SGD(net.parameters(), lr=0.1), device="cpu", progress=False
+    )
 
 
 def _primed(layer: Any) -> Any:

@@ -1,0 +1,199 @@
+"""neurodl.train: the PyTorch Trainer and the Keras fit helper learn, stop early and report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from neurodl.train import Trainer, best_precision, fit_keras, keras_history
+
+
+def blobs(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated Gaussian clusters in 4-D: any working classifier gets them right."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    centres = 4.0 * np.eye(3, 4)
+    X = (centres[y] + rng.normal(size=(n, 4))).astype(np.float32)
+    return X, y
+
+
+def make(seed: int = 0, lr: float = 0.1, **kwargs) -> Trainer:
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    return Trainer(net, torch.optim.SGD(net.parameters(), lr=lr), device="cpu", progress=False, **kwargs)
+
+
+def test_trainer_learns_and_records_one_value_per_epoch():
+    X, y = blobs()
+    Xv, yv = blobs(seed=1)
+    trainer = make()
+    history = trainer.fit((X, y), val=(Xv, yv), epochs=5, batch_size=32)
+    assert set(history) == {"train_loss", "train_acc", "val_loss", "val_acc"}
+    assert all(len(v) == 5 for v in history.values())
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert history["val_acc"][-1] > 0.95
+    assert len(trainer.epoch_seconds) == 5 and trainer.train_seconds > 0
+    assert trainer.examples_seen == 5 * len(X)
+    assert trainer.images_per_second > 0
+
+
+def test_evaluate_agrees_with_predict():
+    X, y = blobs()
+    trainer = make()
+    trainer.fit((X, y), epochs=3)
+    logits = trainer.predict(X)
+    assert logits.shape == (len(X), 3) and logits.dtype == np.float32
+    assert trainer.evaluate((X, y))["acc"] == pytest.approx(np.mean(logits.argmax(1) == y))
+
+
+def test_same_seed_same_history_and_different_seed_different_batches():
+    X, y = blobs()
+    a, b, c = make(), make(), make()
+    c.seed = 1  # same initial weights, another batch order
+    ha, hb, hc = (t.fit((X, y), epochs=2, batch_size=16) for t in (a, b, c))
+    assert ha == hb
+    assert ha != hc
+
+
+def test_a_dataloader_works_like_arrays():
+    X, y = blobs()
+    loader = DataLoader(TensorDataset(torch.tensor(X), torch.tensor(y)), batch_size=32, shuffle=True)
+    trainer = make()
+    history = trainer.fit(loader, val=loader, epochs=4)
+    assert history["val_acc"][-1] > 0.95
+    assert trainer.evaluate(loader)["acc"] == pytest.approx(history["val_acc"][-1])
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    X, y = blobs()
+    trainer = make(lr=0.0, patience=2)  # lr 0: nothing ever improves after epoch 1
+    history = trainer.fit((X, y), val=(X, y), epochs=20)
+    assert trainer.stopped_early and len(history["val_loss"]) == 3
+    assert trainer.best_epoch == 1
+
+    # With learning, the weights left in the model are those of the best epoch.
+    trainer = make(lr=0.5, patience=3, monitor="val_acc")
+    history = trainer.fit((X, y), val=blobs(seed=1), epochs=8)
+    best = int(np.argmax(history["val_acc"]))
+    assert trainer.best_epoch == best + 1
+    assert trainer.evaluate(blobs(seed=1))["acc"] == pytest.approx(history["val_acc"][best])
+
+
+def test_patience_without_validation_data_is_refused():
+    with pytest.raises(ValueError, match="patience"):
+        make(patience=2).fit(blobs(), epochs=2)
+
+
+def test_transform_is_applied_to_training_batches_only():
+    calls = []
+
+    def spy(X):
+        calls.append(len(X))
+        return X
+
+    X, y = blobs(100)
+    trainer = make(transform=spy)
+    trainer.fit((X, y), val=(X, y), epochs=2, batch_size=50)
+    trainer.predict(X)
+    assert calls == [50, 50, 50, 50]
+
+
+def test_scheduler_steps_once_per_batch():
+    X, y = blobs(100)
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=2 * 4)
+    trainer = Trainer(net, opt, scheduler=sched, device="cpu", progress=False)
+    trainer.fit((X, y), epochs=2, batch_size=25)  # exactly total_steps; one more would raise
+    assert sched.last_epoch == 8
+
+
+def test_channels_last_images_and_uint8_pixels():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(64, 1, 8, 8), dtype=np.uint8)
+    y = (X.reshape(64, -1).mean(1) > 127).astype(np.int64)
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(256, 2))
+    trainer = Trainer(net, torch.optim.Adam(net.parameters()), device="cpu", channels_last=True, progress=False)
+    trainer.fit((X, y), epochs=1, batch_size=16)
+    assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert trainer.predict(X).shape == (64, 2)
+
+
+@pytest.mark.skipif(best_precision("cpu") != "bf16", reason="this CPU has no native bfloat16")
+def test_bf16_autocast_learns_as_well():
+    X, y = blobs()
+    trainer = make(precision="bf16")
+    history = trainer.fit((X, y), val=blobs(seed=1), epochs=5)
+    assert history["val_acc"][-1] > 0.95
+
+
+def test_precision_choices():
+    assert best_precision("cpu") in ("bf16", "fp32")
+    assert make(precision="auto").precision == best_precision("cpu")
+    with pytest.raises(ValueError, match="fp16"):
+        make(precision="fp16")
+    with pytest.raises(ValueError, match="precision"):
+        make(precision="double")
+
+
+def test_bad_data_is_reported_by_name():
+    trainer = make()
+    X, y = blobs(10)
+    with pytest.raises(ValueError, match="train"):
+        trainer.fit((X, y[:5]), epochs=1)
+    with pytest.raises(TypeError, match="train"):
+        trainer.fit((X, y.astype(float)), epochs=1)
+    with pytest.raises(ValueError, match="val"):
+        trainer.fit((X, y), val=(X[:, 0], y), epochs=1)
+    with pytest.raises(TypeError, match="train"):
+        trainer.fit("data.csv", epochs=1)
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        trainer.fit((X, y), epochs=1)
+
+
+# ---------------------------------------------------------------------- Keras
+
+
+def test_keras_history_renames_to_the_book_keys():
+    logs = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.8], "val_loss": [1.1, 0.6], "val_accuracy": [0.4, 0.7]}
+    assert keras_history(logs) == {
+        "train_loss": [1.0, 0.5],
+        "train_acc": [0.5, 0.8],
+        "val_loss": [1.1, 0.6],
+        "val_acc": [0.4, 0.7],
+    }
+    with pytest.raises(TypeError, match="history"):
+        keras_history([1, 2])
+
+
+def test_fit_keras_learns_prints_one_line_per_epoch_and_stops_early(capsys):
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    X, y = blobs()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    history = fit_keras(model, (X, y), val=blobs(seed=1), epochs=3, batch_size=32)
+    assert set(history) == {"train_loss", "train_acc", "val_loss", "val_acc"}
+    assert history["val_acc"][-1] > 0.95
+    out = capsys.readouterr().out
+    assert out.count("Epoch ") == 3 and "val_accuracy" in out
+
+    # learning rate 0: no improvement after the first epoch, so patience 1 stops after two.
+    model.optimizer.learning_rate.assign(0.0)
+    history = fit_keras(model, (X, y), val=(X, y), epochs=10, patience=1, verbose=0)
+    assert len(history["val_loss"]) == 2
+
+    with pytest.raises(ValueError, match="patience"):
+        fit_keras(model, (X, y), epochs=1, patience=2)
+    with pytest.raises(TypeError, match="model"):
+        fit_keras(object(), (X, y), epochs=1)
