@@ -72,8 +72,20 @@ def best_precision(device: str | torch.device | None = None) -> str:
     return "fp32"
 
 
+class _Checked(tuple):
+    """A pair ``(X, y)`` that :func:`_as_tensors` has already checked and converted."""
+
+
 def _as_tensors(name: str, data: Any) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """``(X, y)`` arrays or tensors as float32/int64 tensors; ``None`` for an iterable of batches."""
+    """``(X, y)`` arrays or tensors as tensors; ``None`` for an iterable of batches.
+
+    ``X`` becomes float32, except that uint8 pixels stay uint8 (a quarter of the memory)
+    and are scaled to [0, 1] batch by batch, on the device, by ``Trainer._to_device``;
+    ``y`` becomes int64. The checks read every value, so :meth:`Trainer.fit` runs them
+    once per call, not once per epoch: the result is marked as checked.
+    """
+    if isinstance(data, _Checked):
+        return data
     if isinstance(data, tuple) and len(data) == 2:
         X, y = data
         try:
@@ -97,7 +109,7 @@ def _as_tensors(name: str, data: Any) -> tuple[torch.Tensor, torch.Tensor] | Non
             raise ValueError(f"{name}: X contains NaN or infinity")
         if y.min() < 0:
             raise ValueError(f"{name}: y must hold class labels 0, 1, ..., got {int(y.min())}")
-        return X.float(), y.long()
+        return _Checked((X if X.dtype == torch.uint8 else X.float(), y.long()))
     if isinstance(data, (str, bytes, Mapping, np.ndarray, torch.Tensor)) or not isinstance(data, Iterable):
         raise TypeError(
             f"{name} must be a pair (X, y) of arrays or tensors, or an iterable of (X, y) batches "
@@ -259,9 +271,10 @@ class Trainer:
 
         epochs = check_int("epochs", epochs, minimum=1)
         batch_size = check_int("batch_size", batch_size, minimum=1)
-        _as_tensors("train", train)
+        # check and convert (X, y) pairs once here, not again in every epoch
+        train = _as_tensors("train", train) or train
         if val is not None:
-            _as_tensors("val", val)
+            val = _as_tensors("val", val) or val
         if self.patience is not None and val is None:
             raise ValueError("patience needs validation data: pass val=(X_val, y_val)")
         generator = torch.Generator().manual_seed(self.seed + len(self.epoch_seconds))
@@ -279,6 +292,8 @@ class Trainer:
                 X, y = self._to_device(X), y.to(self.device, non_blocking=True)
                 if self.transform is not None:
                     X = self.transform(X)
+                    if self.channels_last and X.ndim == 4:
+                        X = X.contiguous(memory_format=torch.channels_last)
                 with self._autocast():
                     logits = self.model(X)
                     loss = self.loss_fn(logits, y)
