@@ -6,7 +6,8 @@ the same form, one value per epoch under the keys ``train_loss``, ``train_acc``,
 ``val_loss`` and ``val_acc``, so :func:`neurodl.plot.training_curves` draws either.
 
 The module imports PyTorch (the Trainer is built on it). Keras is imported only when
-:func:`fit_keras` is first called, so a PyTorch-only chapter never loads TensorFlow.
+:func:`fit_keras` (or :func:`import_keras`) is first called, so a PyTorch-only chapter
+never loads TensorFlow.
 
 Mixed precision on the CPU
 --------------------------
@@ -31,7 +32,7 @@ from torch import nn
 
 from neurodl._validate import check_bool, check_choice, check_float, check_int
 
-__all__ = ["Trainer", "best_precision", "fit_keras", "keras_history"]
+__all__ = ["Trainer", "best_precision", "fit_keras", "import_keras", "keras_history"]
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 MONITORS = ("val_loss", "val_acc")
@@ -381,6 +382,44 @@ class Trainer:
 # ---------------------------------------------------------------------- Keras
 
 
+def import_keras() -> Any:
+    """Import Keras (TensorFlow backend) without TensorFlow's start-up log; return the module.
+
+    Introduced in chapter 05. When it loads, TensorFlow 2.16 and later writes an
+    information line about its oneDNN kernels straight to the standard-error file
+    descriptor, before it reads ``TF_CPP_MIN_LOG_LEVEL``. Jupyter shows the line under
+    the cell, with a time stamp and a process id that change on every run, so a
+    notebook's stored outputs could never be reproduced. This function sets
+    ``TF_CPP_MIN_LOG_LEVEL=2`` (errors only) unless it is set already, and points that
+    descriptor at ``os.devnull`` while TensorFlow loads. Python exceptions still reach
+    the caller, and oneDNN stays on (turning it off would halve Keras's speed).
+    """
+    import os
+
+    if "keras" in sys.modules and "tensorflow" in sys.modules:
+        return sys.modules["keras"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no usable standard error: nothing to hide
+        import tensorflow  # noqa: F401
+        import keras
+
+        return keras
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            try:
+                import tensorflow  # noqa: F401  (the part that writes the log)
+                import keras
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+    return keras
+
+
 def keras_history(history: Any) -> dict[str, list[float]]:
     """A Keras ``History`` (or its ``.history`` dict) renamed to the book's keys.
 
@@ -424,7 +463,7 @@ def fit_keras(
     ``tf.data.Dataset`` of batches (then ``batch_size`` is ignored); compile the model
     with ``metrics=["accuracy"]`` to get accuracies.
     """
-    import keras
+    keras = import_keras()
 
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a compiled keras.Model, got {type(model).__name__}")

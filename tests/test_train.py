@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from neurodl.train import Trainer, best_precision, fit_keras, keras_history
+from neurodl.train import Trainer, best_precision, fit_keras, import_keras, keras_history
 
 
 def blobs(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +128,36 @@ def test_channels_last_images_and_uint8_pixels():
     assert trainer.predict(X).shape == (64, 2)
 
 
+def test_uint8_pixels_are_scaled_to_0_1_like_a_dataloader_does():
+    rng = np.random.default_rng(0)
+    X8 = rng.integers(0, 256, size=(96, 12), dtype=np.uint8)
+    y = (X8[:, :6].mean(1) > X8[:, 6:].mean(1)).astype(np.int64)
+    histories, logits = [], []
+    for X in (X8, X8.astype(np.float32) / 255):  # the same images, as bytes and as floats
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 2))
+        trainer = Trainer(net, torch.optim.SGD(net.parameters(), lr=0.5), device="cpu", progress=False)
+        histories.append(trainer.fit((X, y), val=(X, y), epochs=3, batch_size=16))
+        logits.append(trainer.predict(X))
+    for key in histories[0]:
+        assert histories[0][key] == pytest.approx(histories[1][key], abs=1e-6), key
+    assert np.allclose(logits[0], logits[1], atol=1e-6)
+
+
+def test_fit_checks_the_data_once_not_every_epoch(monkeypatch):
+    calls = []
+    original = torch.isfinite
+
+    def counting(tensor):
+        calls.append(tuple(tensor.shape))
+        return original(tensor)
+
+    monkeypatch.setattr(torch, "isfinite", counting)
+    X, y = blobs()
+    make().fit((X, y), val=blobs(seed=1), epochs=4, batch_size=100)
+    assert len(calls) == 2, calls  # the training and the validation inputs, once each
+
+
 @pytest.mark.skipif(best_precision("cpu") != "bf16", reason="this CPU has no native bfloat16")
 def test_bf16_autocast_learns_as_well():
     X, y = blobs()
@@ -197,3 +231,18 @@ def test_fit_keras_learns_prints_one_line_per_epoch_and_stops_early(capsys):
         fit_keras(model, (X, y), epochs=1, patience=2)
     with pytest.raises(TypeError, match="model"):
         fit_keras(object(), (X, y), epochs=1)
+
+
+def test_import_keras_keeps_tensorflow_start_up_log_off_standard_error():
+    code = (
+        "import sys, neurodl.train as t\n"
+        "keras = t.import_keras()\n"
+        "assert keras is t.import_keras() and 'tensorflow' in sys.modules\n"
+        "import os; print(keras.__name__, os.environ['TF_CPP_MIN_LOG_LEVEL'])\n"
+        "print('after', file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["keras", "2"]
+    assert proc.stderr == "after\n", proc.stderr  # nothing from TensorFlow; standard error restored
