@@ -495,7 +495,9 @@ def fit_keras(
         history = model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=val,
                             callbacks=callbacks, verbose=verbose)
     elif hasattr(train, "element_spec"):
-        history = model.fit(train, epochs=epochs, validation_data=val, callbacks=callbacks, verbose=verbose)
+        # a Dataset is shuffled by its own pipeline (.shuffle(...)); fit's default shuffle=True only warns
+        history = model.fit(train, epochs=epochs, validation_data=val, callbacks=callbacks, verbose=verbose,
+                            shuffle=False)
     else:
         raise TypeError(f"train must be a pair (X, y) or a tf.data.Dataset, got {type(train).__name__}")
     return keras_history(history)

@@ -233,6 +233,24 @@ def test_fit_keras_learns_prints_one_line_per_epoch_and_stops_early(capsys):
         fit_keras(object(), (X, y), epochs=1)
 
 
+def test_fit_keras_takes_a_tf_data_pipeline_without_warnings():
+    keras = pytest.importorskip("keras")
+    import warnings
+
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    X, y = blobs()
+    data = tf.data.Dataset.from_tensor_slices((X, y)).shuffle(len(X), seed=0).batch(32)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns if fit's shuffle=True meets a Dataset
+        history = fit_keras(model, data, epochs=2, verbose=0)
+    assert len(history["train_loss"]) == 2 and history["train_loss"][1] < history["train_loss"][0]
+
+
 def test_import_keras_keeps_tensorflow_start_up_log_off_standard_error():
     code = (
         "import sys, neurodl.train as t\n"
