@@ -7,6 +7,7 @@ fast):
 
 ========================  ==========================================================
 ``neurodl.set_seed``      seed Python, NumPy and any framework already imported
+``neurodl.seeds``         further seeds for repeated runs, derived from that seed
 ``neurodl.device``        the best PyTorch device here: CUDA, then MPS, then CPU
 ``neurodl.data``          Fashion-MNIST and scikit-learn digits as NumPy arrays
 ``neurodl.plot``          the book's figure style, image grids, training curves
@@ -26,14 +27,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from neurodl._lazy import lazy_submodules
-from neurodl.core import device, record_headline, set_seed
+from neurodl.core import active_seed, device, record_headline, seeds, set_seed
 
 __version__ = "0.1.0"
 
 #: Submodules loaded on first attribute access (PEP 562), e.g. ``neurodl.plot``.
 _LAZY_SUBMODULES = frozenset({"brain", "check", "data", "plot", "scratch", "train"})
 
-__all__ = ["__version__", "device", "record_headline", "set_seed", *sorted(_LAZY_SUBMODULES)]
+__all__ = [
+    "__version__",
+    "active_seed",
+    "device",
+    "record_headline",
+    "seeds",
+    "set_seed",
+    *sorted(_LAZY_SUBMODULES),
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from neurodl import brain, check, data, plot, scratch, train  # noqa: F401

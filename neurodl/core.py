@@ -17,10 +17,35 @@ from neurodl._validate import check_float, check_int
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["set_seed", "device", "record_headline", "HEADLINE_MIME"]
+__all__ = ["set_seed", "active_seed", "seeds", "device", "record_headline", "HEADLINE_MIME", "SEED_ENV"]
 
 #: MIME type of the output :func:`record_headline` stores in a notebook.
 HEADLINE_MIME = "application/vnd.neurodl.headline+json"
+
+#: Environment variable that replaces every chapter's own seed (``NEURODL_SEED=1``), so
+#: the whole book can be re-run under another seed to show that its claims do not hinge
+#: on one draw of the random numbers (``make test-seed``).
+SEED_ENV = "NEURODL_SEED"
+
+_MAX_SEED = 2**32 - 1
+_active_seed: int | None = None
+
+
+def _seed_from_env() -> int | None:
+    """The seed in ``$NEURODL_SEED``, or None when it is unset or empty."""
+    text = os.environ.get(SEED_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_SEED:
+        raise ValueError(
+            f"the environment variable {SEED_ENV} must be an integer from 0 to {_MAX_SEED}, got {text!r}"
+            f" (unset it to use each chapter's own seed)"
+        )
+    return value
 
 
 def set_seed(seed: int = 0) -> np.random.Generator:
@@ -36,12 +61,14 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     Parameters
     ----------
     seed
-        A non-negative integer below 2**32.
+        A non-negative integer below 2**32: the chapter's own seed. If the environment
+        variable ``NEURODL_SEED`` is set, its value is used instead, so every chapter can
+        be re-run under another seed without editing it (``make test-seed``).
 
     Returns
     -------
     numpy.random.Generator
-        A fresh generator seeded with ``seed``; prefer it to the global NumPy state.
+        A fresh generator seeded with the seed used; prefer it to the global NumPy state.
 
     Examples
     --------
@@ -49,7 +76,12 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     >>> float(rng.random()) == float(set_seed(0).random())
     True
     """
-    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    global _active_seed
+    seed = check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
+    override = _seed_from_env()
+    if override is not None:
+        seed = override
+    _active_seed = seed
     random.seed(seed)
     np.random.seed(seed)
     torch = sys.modules.get("torch")
@@ -62,6 +94,38 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     if keras is not None and hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(seed)
     return np.random.default_rng(seed)
+
+
+def active_seed() -> int:
+    """The seed the last :func:`set_seed` call used (``$NEURODL_SEED`` or the chapter's own).
+
+    Introduced in chapter 01. Before any call to :func:`set_seed` it is ``$NEURODL_SEED``
+    if set, else 0. Library functions that draw random numbers (such as
+    :func:`neurodl.data.balanced_subset`) default to it, so ``NEURODL_SEED`` reaches them.
+    """
+    if _active_seed is not None:
+        return _active_seed
+    override = _seed_from_env()
+    return 0 if override is None else override
+
+
+def seeds(n: int) -> list[int]:
+    """``n`` further seeds derived from :func:`active_seed`, for repeated experiments.
+
+    Introduced in chapter 03. A claim that compares two methods is measured over several
+    independent runs (``for seed in neurodl.seeds(3): ...``); deriving their seeds from
+    the chapter's one seed keeps them reproducible, distinct from one another and from the
+    chapter's main random stream, and lets ``NEURODL_SEED`` change them all. The same
+    ``n`` gives the same list every time it is asked for; a larger ``n`` extends it.
+
+    Examples
+    --------
+    >>> seeds(3) == seeds(3) and len(set(seeds(3))) == 3
+    True
+    """
+    n = check_int("n", n, minimum=1, maximum=10_000)
+    children = np.random.SeedSequence(active_seed()).spawn(n)
+    return [int(child.generate_state(1)[0]) for child in children]
 
 
 def device(prefer: str | None = None) -> "torch.device":

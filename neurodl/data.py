@@ -291,18 +291,27 @@ def download_fashion_mnist(
 # --------------------------------------------------------------------------- subsets
 
 
-def balanced_subset(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+def _seed_or_active(seed: object) -> int:
+    """``seed`` checked, or the chapter's seed (:func:`neurodl.active_seed`) when None."""
+    from neurodl.core import active_seed
+
+    return active_seed() if seed is None else check_int("seed", seed, minimum=0)
+
+
+def balanced_subset(y: np.ndarray, n: int, seed: int | None = None) -> np.ndarray:
     """Indices of ``n`` examples drawn at random with the classes as equal as possible.
 
     Introduced in chapter 01. Classes take turns: every class gives one example before
     any gives a second, so a subset of 100 Fashion-MNIST images holds 10 of each class.
     The indices are returned sorted, so the subset keeps the data's original order.
+    ``seed=None`` uses the chapter's seed (:func:`neurodl.active_seed`), so
+    ``NEURODL_SEED`` draws another subset.
     """
     from neurodl._validate import check_array
 
     y = check_array("y", y, ndim=1, dtype_kind="iu")
     n = check_int("n", n, minimum=1, maximum=len(y))
-    seed = check_int("seed", seed, minimum=0)
+    seed = _seed_or_active(seed)
     perm = np.random.default_rng(seed).permutation(len(y))
     labels = y[perm]
     rank = np.empty(len(y), dtype=np.int64)
@@ -334,7 +343,7 @@ def load_fashion_mnist(
     n_test: int | None = None,
     normalize: bool = True,
     flatten: bool = False,
-    seed: int = 0,
+    seed: int | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     download: bool | None = None,
 ) -> Dataset:
@@ -353,7 +362,8 @@ def load_fashion_mnist(
     flatten
         ``True`` gives images of shape ``(n, 784)``; ``False`` keeps ``(n, 28, 28)``.
     seed
-        Chooses the subsets; the same seed always gives the same images.
+        Chooses the subsets; the same seed always gives the same images. ``None`` uses
+        the chapter's seed (:func:`neurodl.active_seed`), so ``NEURODL_SEED`` changes it.
     data_dir
         Look here first (before ``$NEURODL_DATA``).
     download
@@ -376,7 +386,7 @@ def load_fashion_mnist(
     n_test = check_int("n_test", n_test, minimum=1, maximum=10000, allow_none=True)
     normalize = check_bool("normalize", normalize)
     flatten = check_bool("flatten", flatten)
-    seed = check_int("seed", seed, minimum=0)
+    seed = _seed_or_active(seed)
     if download is not None:
         check_bool("download", download)
 
@@ -406,7 +416,7 @@ def load_digits(
     test_size: float = 0.25,
     normalize: bool = True,
     flatten: bool = False,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> Dataset:
     """scikit-learn's 8x8 handwritten digits (1 797 images, bundled, no download).
 
@@ -424,7 +434,7 @@ def load_digits(
     )
     normalize = check_bool("normalize", normalize)
     flatten = check_bool("flatten", flatten)
-    seed = check_int("seed", seed, minimum=0)
+    seed = _seed_or_active(seed)
 
     from sklearn.datasets import load_digits as _sk_load_digits
 

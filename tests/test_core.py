@@ -58,6 +58,48 @@ def test_set_seed_seeds_tensorflow_when_imported():
     assert out.stdout.strip().endswith("True")
 
 
+def test_neurodl_seed_replaces_the_chapters_seed(monkeypatch):
+    monkeypatch.setenv("NEURODL_SEED", "7")
+    first = neurodl.set_seed(0).random()
+    assert neurodl.active_seed() == 7
+    monkeypatch.delenv("NEURODL_SEED")
+    assert neurodl.set_seed(7).random() == first       # the same stream as seed 7
+    assert neurodl.set_seed(0).random() != first
+    assert neurodl.active_seed() == 0
+
+
+@pytest.mark.parametrize("bad", ["x", "-1", "1.5", str(2**32)])
+def test_neurodl_seed_is_checked(monkeypatch, bad):
+    monkeypatch.setenv("NEURODL_SEED", bad)
+    with pytest.raises(ValueError, match="NEURODL_SEED"):
+        neurodl.set_seed(0)
+
+
+def test_seeds_follow_the_active_seed(monkeypatch):
+    monkeypatch.delenv("NEURODL_SEED", raising=False)
+    neurodl.set_seed(0)
+    three = neurodl.seeds(3)
+    assert three == neurodl.seeds(3) and neurodl.seeds(5)[:3] == three    # repeatable, extendable
+    assert len(set(three)) == 3 and 0 not in three
+    assert all(isinstance(s, int) and 0 <= s < 2**32 for s in three)
+    neurodl.set_seed(1)
+    assert not set(neurodl.seeds(3)) & set(three)                          # another seed, other runs
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        neurodl.seeds(0)
+
+
+def test_data_subsets_follow_the_active_seed(monkeypatch):
+    monkeypatch.delenv("NEURODL_SEED", raising=False)
+    y = np.arange(1000) % 10
+    neurodl.set_seed(0)
+    default = neurodl.data.balanced_subset(y, 50)
+    assert np.array_equal(default, neurodl.data.balanced_subset(y, 50, seed=0))
+    monkeypatch.setenv("NEURODL_SEED", "3")
+    neurodl.set_seed(0)
+    assert np.array_equal(neurodl.data.balanced_subset(y, 50), neurodl.data.balanced_subset(y, 50, seed=3))
+    assert not np.array_equal(neurodl.data.balanced_subset(y, 50), default)
+
+
 @pytest.mark.parametrize("bad", [-1, 2**32, 1.5, "3", None, True])
 def test_set_seed_rejects_bad_seeds(bad):
     with pytest.raises((TypeError, ValueError), match="seed"):
