@@ -12,15 +12,16 @@ never loads TensorFlow.
 Mixed precision on the CPU
 --------------------------
 ``precision="auto"`` chooses what a practitioner would: ``bf16`` autocast on a CPU with
-native bfloat16 instructions (AVX-512 BF16 or AMX), half precision with a gradient
-scaler on a CUDA GPU, and plain ``fp32`` everywhere else. :func:`best_precision` tells
-which one a device gets.
+native bfloat16 instructions (AVX-512 BF16 or AMX), bfloat16 or half precision on a CUDA
+GPU, and plain ``fp32`` everywhere else. :func:`best_precision` tells which one a device
+gets; ``NEURODL_PRECISION=fp32|bf16|fp16`` overrides it.
 """
 
 from __future__ import annotations
 
 import copy
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -32,7 +33,7 @@ from torch import nn
 
 from neurodl._validate import check_bool, check_choice, check_float, check_int
 
-__all__ = ["Trainer", "best_precision", "fit_keras", "import_keras", "keras_history"]
+__all__ = ["Trainer", "best_precision", "cpu_flags", "fit_keras", "import_keras", "keras_history"]
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 MONITORS = ("val_loss", "val_acc")
@@ -54,22 +55,69 @@ def _device(value: Any, name: str = "device") -> torch.device:
     raise TypeError(f"{name} must be None, a string such as 'cpu', or a torch.device, got {type(value).__name__}")
 
 
+#: Environment variable that overrides :func:`best_precision` (``fp32``, ``bf16`` or ``fp16``).
+PRECISION_ENV = "NEURODL_PRECISION"
+
+#: CPU flags (as Linux lists them in /proc/cpuinfo) of native bfloat16 arithmetic.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them (``/proc/cpuinfo``); empty elsewhere.
+
+    Introduced in chapter 06, to tell whether this processor computes in bfloat16 natively.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith(("flags", "Features")):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def _native_cpu_bf16() -> bool:
+    """True where the CPU has bfloat16 instructions that oneDNN can use for training."""
+    if not any(flag in cpu_flags() for flag in NATIVE_BF16_FLAGS):
+        return False
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
+        return False
+
+
 def best_precision(device: str | torch.device | None = None) -> str:
     """The fastest safe training precision on ``device``: ``"bf16"``, ``"fp16"`` or ``"fp32"``.
 
-    Introduced in chapter 06. A CUDA GPU gets ``"fp16"`` (autocast plus a gradient
-    scaler), or ``"bf16"`` if it supports bfloat16 natively; a CPU whose oneDNN library
-    has native bfloat16 kernels gets ``"bf16"``; anything else ``"fp32"``.
+    Introduced in chapter 06. A CUDA GPU gets ``"bf16"`` where it supports bfloat16,
+    else ``"fp16"`` (autocast plus a gradient scaler). A CPU gets ``"bf16"`` only where
+    it has native bfloat16 arithmetic (the ``avx512_bf16`` or ``amx_bf16`` flags: Intel
+    Cooper Lake, Sapphire Rapids and later, AMD Zen 4 and later); without them bfloat16
+    is emulated and slower than float32, so every other CPU, and Apple's MPS, gets
+    ``"fp32"``.
+
+    The environment variable ``NEURODL_PRECISION`` (``fp32``, ``bf16`` or ``fp16``)
+    overrides the choice, for example to run a whole chapter on the float32 path of a
+    bf16 machine (``NEURODL_PRECISION=fp32``); ``fp16`` is accepted only for CUDA.
     """
     dev = _device(device)
+    override = os.environ.get(PRECISION_ENV, "").strip().lower()
+    if override:
+        if override not in PRECISIONS[1:]:
+            raise ValueError(
+                f"the environment variable {PRECISION_ENV} must be one of "
+                f"{', '.join(PRECISIONS[1:])} (or unset for the automatic choice), got {override!r}"
+            )
+        if override == "fp16" and dev.type != "cuda":
+            raise ValueError(
+                f"{PRECISION_ENV}=fp16 needs a CUDA device, but the device is {dev}; use bf16 or fp32"
+            )
+        return override
     if dev.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if dev.type == "cpu":
-        try:
-            supported = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except (AttributeError, RuntimeError):  # pragma: no cover - builds without oneDNN
-            supported = False
-        return "bf16" if supported else "fp32"
+        return "bf16" if _native_cpu_bf16() else "fp32"
     return "fp32"
 
 

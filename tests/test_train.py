@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+import neurodl.train as neurodl_train
 from neurodl.train import Trainer, best_precision, fit_keras, import_keras, keras_history
 
 
@@ -158,8 +161,8 @@ def test_fit_checks_the_data_once_not_every_epoch(monkeypatch):
     assert len(calls) == 2, calls  # the training and the validation inputs, once each
 
 
-@pytest.mark.skipif(best_precision("cpu") != "bf16", reason="this CPU has no native bfloat16")
 def test_bf16_autocast_learns_as_well():
+    # every CPU can autocast to bfloat16 (emulated where it has no native instructions)
     X, y = blobs()
     trainer = make(precision="bf16")
     history = trainer.fit((X, y), val=blobs(seed=1), epochs=5)
@@ -173,6 +176,37 @@ def test_precision_choices():
         make(precision="fp16")
     with pytest.raises(ValueError, match="precision"):
         make(precision="double")
+
+
+def test_cpu_bf16_only_with_native_instructions(monkeypatch):
+    monkeypatch.delenv("NEURODL_PRECISION", raising=False)
+    for flags, expected in ((set(), "fp32"), ({"avx512f", "avx512bw", "avx2"}, "fp32")):
+        monkeypatch.setattr(neurodl_train, "cpu_flags", lambda flags=flags: frozenset(flags))
+        assert best_precision("cpu") == expected, flags
+    monkeypatch.setattr(neurodl_train, "cpu_flags", lambda: frozenset({"avx512_bf16", "avx512f"}))
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    assert best_precision("cpu") == "bf16"
+
+
+def test_cpu_flags_are_this_machines():
+    flags = neurodl_train.cpu_flags()
+    assert isinstance(flags, frozenset)
+    if Path("/proc/cpuinfo").exists() and platform.machine() == "x86_64":
+        assert "sse2" in flags, sorted(flags)[:20]
+
+
+@pytest.mark.parametrize("value", ["fp32", "bf16", "FP32 "])
+def test_precision_environment_variable_overrides(monkeypatch, value):
+    monkeypatch.setenv("NEURODL_PRECISION", value)
+    assert best_precision("cpu") == value.strip().lower()
+    assert make(precision="auto").precision == value.strip().lower()
+
+
+@pytest.mark.parametrize("value, phrase", [("fp64", "must be one of"), ("fp16", "needs a CUDA device")])
+def test_precision_environment_variable_is_checked(monkeypatch, value, phrase):
+    monkeypatch.setenv("NEURODL_PRECISION", value)
+    with pytest.raises(ValueError, match=f"NEURODL_PRECISION.*{phrase}|{phrase}"):
+        best_precision("cpu")
 
 
 def test_bad_data_is_reported_by_name():
