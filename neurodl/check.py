@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from neurodl._validate import check_array
+from neurodl._validate import check_array, check_float
 
-__all__ = ["to_numpy", "max_abs_diff"]
+__all__ = ["to_numpy", "max_abs_diff", "below", "over_runs"]
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -69,3 +69,44 @@ def max_abs_diff(a: Any, b: Any) -> float:
     if x.size == 0:
         raise ValueError("a and b must not be empty")
     return float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64))))
+
+
+def below(value: float, bound: float) -> str:
+    """``value`` printed at a precision every machine reproduces: ``"< 1e-14"`` if below ``bound``.
+
+    Introduced in chapter 03. A difference caused by rounding (say 2.8e-17 between backprop
+    and autograd) has last digits that depend on the processor's kernels and the number of
+    threads, so a stored output that printed it would differ on a reader's machine. Printing
+    the bound the claim needs is both portable and what the claim says. A value that is not
+    below the bound is shown as it is, with the bound, so a failure is visible.
+
+    Examples
+    --------
+    >>> below(2.8e-17, 1e-14)
+    '< 1e-14'
+    >>> below(0.003, 1e-4)
+    '3.0e-03 (not below 1e-04)'
+    """
+    value = check_float("value", value, minimum=0.0)
+    bound = check_float("bound", bound, minimum=0.0, exclusive_minimum=True)
+    if value < bound:
+        return f"< {bound:.0e}"
+    return f"{value:.1e} (not below {bound:.0e})"
+
+
+def over_runs(values: Any, fmt: str = ".3f") -> str:
+    """The mean of repeated runs and their range, as text: ``"0.159 (0.121 to 0.204, 3 runs)"``.
+
+    Introduced in chapter 03. A comparison between two methods is measured over several
+    seeds and reported with its spread, so that a reader can see whether a difference is
+    larger than the run-to-run noise. ``fmt`` is a format specification such as ``".1%"``.
+    """
+    values = check_array("values", _to_numpy(values, "values"), ndim=1, dtype_kind="biuf").astype(np.float64)
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format specification such as '.3f', got {type(fmt).__name__}")
+    try:
+        format(0.5, fmt)
+    except ValueError as exc:
+        raise ValueError(f"fmt must be a format specification for a float such as '.3f', got {fmt!r}") from exc
+    lo, mean, hi = values.min(), values.mean(), values.max()
+    return f"{mean:{fmt}} ({lo:{fmt}} to {hi:{fmt}}, {len(values)} runs)"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from neurodl.check import max_abs_diff, to_numpy
+from neurodl.check import below, max_abs_diff, over_runs, to_numpy
 
 
 def test_max_abs_diff_arrays_lists_and_dicts():
@@ -43,3 +43,22 @@ def test_to_numpy_rejects_non_numbers_naming_the_argument():
         to_numpy([[1.0, 2.0], [3.0]])
     with pytest.raises(TypeError, match="^b must be an array-like"):
         max_abs_diff(np.ones(2), None)
+
+
+def test_below_prints_the_bound_or_the_failing_value():
+    assert below(2.8e-17, 1e-14) == below(4.2e-17, 1e-14) == "< 1e-14"   # portable across kernels
+    assert below(0.0, 1e-8) == "< 1e-08"
+    assert below(2e-3, 1e-4) == "2.0e-03 (not below 1e-04)"
+    with pytest.raises(ValueError, match="value"):
+        below(-1.0, 1.0)
+    with pytest.raises(ValueError, match="bound"):
+        below(1.0, 0.0)
+
+
+def test_over_runs_gives_mean_and_range():
+    assert over_runs([0.1, 0.2, 0.3]) == "0.200 (0.100 to 0.300, 3 runs)"
+    assert over_runs(np.array([0.9, 0.95]), ".1%") == "92.5% (90.0% to 95.0%, 2 runs)"
+    with pytest.raises(ValueError, match="fmt"):
+        over_runs([1.0], "q")
+    with pytest.raises(ValueError, match="values"):
+        over_runs([[1.0, 2.0]])
