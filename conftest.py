@@ -14,10 +14,12 @@ It also makes the whole run offline and watches what the run touches:
   an attempt is caught even when a library swallows the error.
 * **Data untouched.** ``data/`` and Debian's Fashion-MNIST folder are hashed at the
   start and at the end of the session; any change fails the session.
-* **nbval outputs kept.** Each notebook cell's fresh outputs are kept in
-  :data:`NBVAL_OUTPUTS`, so the determinism test (tests/test_reliability.py), which is
-  moved to the end of the session, compares a second run against nbval's run instead of
-  paying for two extra runs.
+* **Chapters in reverse order.** nbval runs each chapter once, in a fresh kernel, and
+  compares it with its stored outputs (the evidence that it is deterministic). The chapters
+  run newest first, so one that silently needs something an earlier chapter left behind
+  fails; the order is printed at the start.
+* **Where the time goes.** The summary at the end gives each chapter's total time, beside
+  pytest's ``--durations`` list of the slowest cells and tests.
 """
 
 from __future__ import annotations
@@ -204,12 +206,10 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 _DATA_BEFORE: dict[str, dict[str, str]] = {}
+# ----------------------------------------------------------------------------- chapter order and time
 
-# ----------------------------------------------------------------------------- nbval outputs
-
-#: Fresh outputs of each notebook cell from the nbval run:
-#: {notebook path: {code-cell index: (cell source, [outputs])}}.
-NBVAL_OUTPUTS: dict[str, dict[int, tuple[str, list[Any]]]] = {}
+#: Seconds each notebook took under nbval (setup, every cell, teardown), by file name.
+NOTEBOOK_SECONDS: dict[str, float] = {}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -217,22 +217,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _DATA_BEFORE[str(folder)] = tree_digest(folder)
 
 
+def _is_notebook(item: pytest.Item) -> bool:
+    return Path(str(item.fspath)).suffix == ".ipynb"
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run tests marked ``after_notebooks`` last, so they can reuse nbval's outputs."""
-    late = [item for item in items if item.get_closest_marker("after_notebooks")]
-    if late:
-        items[:] = [item for item in items if item not in late] + late
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item: pytest.Item):
-    yield
-    outputs = getattr(item, "test_outputs", None)
-    if outputs is not None and hasattr(item, "cell_num") and hasattr(item, "cell"):
-        NBVAL_OUTPUTS.setdefault(str(Path(str(item.fspath)).resolve()), {})[item.cell_num] = (
-            item.cell.source,
-            [dict(output) for output in outputs],
+    """Run the chapters after the other tests, newest chapter first, each one's cells in order."""
+    notebooks = [item for item in items if _is_notebook(item)]
+    if notebooks:
+        files = sorted({str(item.fspath) for item in notebooks}, reverse=True)
+        rank = {name: k for k, name in enumerate(files)}
+        items[:] = [item for item in items if not _is_notebook(item)] + sorted(
+            notebooks, key=lambda item: rank[str(item.fspath)]
         )
+
+
+def pytest_report_collectionfinish(config: pytest.Config, start_path: Path, items: list[pytest.Item]) -> list[str]:
+    order = list(dict.fromkeys(Path(str(item.fspath)).name for item in items if _is_notebook(item)))
+    return ["chapters run newest first, to show that none needs another: " + ", ".join(order)] if order else []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    path = Path(report.location[0]) if report.location else None
+    if path is not None and path.suffix == ".ipynb":
+        NOTEBOOK_SECONDS[path.name] = NOTEBOOK_SECONDS.get(path.name, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if NOTEBOOK_SECONDS:
+        terminalreporter.write_sep("=", "seconds per chapter")
+        for name in sorted(NOTEBOOK_SECONDS):
+            terminalreporter.write_line(f"{NOTEBOOK_SECONDS[name]:8.1f} s  {name}")
+        terminalreporter.write_line(f"{sum(NOTEBOOK_SECONDS.values()):8.1f} s  all chapters")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

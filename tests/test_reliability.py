@@ -1,14 +1,12 @@
-"""Reliability of the whole book: offline, order-independent, deterministic, data-safe.
+"""Reliability of the whole book: offline and data-safe.
 
 * **Offline.** The root conftest.py installs a network guard in this process and, via a
   ``sitecustomize.py`` on ``PYTHONPATH``, in every Python process the tests start (each
   nbval kernel included). The tests here prove the guard blocks an outside address and
   a name lookup, allows the loopback, and is active inside a notebook kernel.
-* **Independence and determinism.** Every chapter is executed again, newest first, each
-  in a fresh kernel, and its outputs are compared, after the sanitising nbval uses, with
-  the outputs of the nbval run of the same session (or, when the notebooks were not part
-  of this session, with one more run). Cells tagged ``nbval-ignore-output`` are compared
-  too; only the timing figures of ``neurodl.record_headline`` are left out.
+* **Independence and determinism** need no second run: nbval executes every chapter once,
+  newest first (see the root conftest.py), each in a fresh kernel, and compares it with its
+  stored outputs; ``make test-portable`` does the same under another CPU's kernels.
 * **Data integrity.** End to end, in a subprocess: ``$NEURODL_DATA`` pointing at a
   corrupted, a truncated or an incomplete copy, or at no folder, gives the clear error,
   and neither the copies, nor ``data/``, nor Debian's folder change.
@@ -16,11 +14,8 @@
 
 from __future__ import annotations
 
-import ast
-import copy
 import gzip
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -28,15 +23,12 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 import run_notebook  # tools/run_notebook.py, put on sys.path by tests/conftest.py
 
-from neurodl.core import HEADLINE_MIME
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,158 +124,6 @@ def test_guard_is_active_in_a_notebook_kernel(tmp_path):
     text = "".join(o.get("text", "") for o in executed.cells[0].outputs)
     assert "blocked by the test guard" in text, executed.cells[0].outputs
     assert "192.0.2.1" in log.read_text()
-
-
-# ----------------------------------------------------------------------------- determinism
-
-#: Headline figures that measure time, which no two runs share.
-TIMING_KEY = re.compile(r"(^|_)(s|ms|sec|secs|seconds|time|times|duration|speedup)(_|$)", re.IGNORECASE)
-
-
-def _drop_timings(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in figures.items() if not TIMING_KEY.search(k)}
-
-
-def _sanitize(value: Any, rules: list[tuple[re.Pattern[str], str]], mime: str = "text/plain") -> Any:
-    """Apply nbval's sanitize rules to text; reduce images and other binary data to a digest."""
-    if isinstance(value, list):
-        value = "".join(map(str, value))
-    if isinstance(value, dict):
-        value = json.dumps(value, sort_keys=True)
-    if not isinstance(value, str):
-        return value
-    if not (mime.startswith("text/") or mime.endswith("json")):
-        # base64 images: one huge line, on which the regexes would backtrack for minutes
-        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
-    for regex, replacement in rules:
-        value = regex.sub(replacement, value)
-    return value
-
-
-def comparable(outputs: list[Any], rules: list[tuple[re.Pattern[str], str]]) -> list[dict[str, Any]]:
-    """Outputs reduced to what must repeat: coalesced streams, sanitised text, image digests."""
-    from nbval.plugin import coalesce_streams
-
-    nodes = [nbformat.from_dict(copy.deepcopy(dict(o))) for o in outputs]
-    has_headline = any(HEADLINE_MIME in o.get("data", {}) for o in nodes)
-    result = []
-    for out in coalesce_streams(nodes):
-        kind = out.get("output_type")
-        if kind == "stream":
-            result.append({"stream": out["name"], "text": _sanitize(out["text"], rules)})
-        elif kind in ("display_data", "execute_result"):
-            data = dict(out.get("data", {}))
-            if HEADLINE_MIME in data:
-                data = {HEADLINE_MIME: _drop_timings(data[HEADLINE_MIME])}
-            elif has_headline and "text/plain" in data:
-                # the repr of the dict record_headline returns, shown as the cell's result
-                try:
-                    shown = ast.literal_eval(str(data["text/plain"]))
-                except (ValueError, SyntaxError):
-                    shown = None
-                if isinstance(shown, dict):
-                    data = {"text/plain": _drop_timings(shown)}
-            result.append({k: _sanitize(v, rules, k) for k, v in sorted(data.items())})
-        elif kind == "error":
-            result.append({"error": out["ename"], "value": _sanitize(out["evalue"], rules)})
-    return result
-
-
-def _code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
-    return [cell for cell in nb.cells if cell.cell_type == "code"]
-
-
-def _outputs_by_cell(nb: nbformat.NotebookNode) -> dict[int, tuple[str, list[Any]]]:
-    return {i: (cell.source, list(cell.outputs)) for i, cell in enumerate(_code_cells(nb))}
-
-
-def _differences(
-    name: str, first: dict[int, tuple[str, list[Any]]], second: dict[int, tuple[str, list[Any]]], rules
-) -> list[str]:
-    problems = []
-    for index in sorted(set(first) | set(second)):
-        if index not in first or index not in second:
-            problems.append(f"{name} code cell {index}: ran in only one of the two runs")
-            continue
-        a, b = comparable(first[index][1], rules), comparable(second[index][1], rules)
-        if a != b:
-            source = first[index][0].strip().splitlines()[:1]
-            problems.append(
-                f"{name} code cell {index} ({source[0] if source else ''!r}) differs:\n"
-                f"    first run:  {json.dumps(a)[:600]}\n    second run: {json.dumps(b)[:600]}"
-            )
-    return problems
-
-
-def _report(config: pytest.Config, line: str) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
-
-
-@pytest.mark.slow
-@pytest.mark.after_notebooks
-def test_chapters_run_alone_in_reverse_order_with_identical_outputs(
-    chapters, sanitize_rules, nbval_outputs, request, record_property
-):
-    """Newest chapter first, each in a fresh kernel; compared with nbval's run (or a second run)."""
-    paths = chapters
-    assert paths, "no notebooks/NN_*.ipynb found"
-    rules = sanitize_rules
-    problems: list[str] = []
-    start = time.perf_counter()
-    extra_runs = 0
-    for path in reversed(paths):
-        stored = nbformat.read(path, as_version=4)
-        n_code = len(_code_cells(stored))
-        try:
-            executed, _ = run_notebook.run(path)
-        except Exception as exc:  # CellExecutionError, timeouts, dead kernels
-            problems.append(f"{path.name} fails when run alone after the later chapters: {exc}"[:3000])
-            continue
-        mine = _outputs_by_cell(executed)
-        reference = nbval_outputs.get(str(path.resolve()), {})
-        complete = set(reference) == set(range(n_code)) and all(
-            reference[i][0] == mine[i][0] for i in reference
-        )
-        if not complete:  # the notebooks were not part of this session: run once more
-            extra_runs += 1
-            try:
-                again, _ = run_notebook.run(path)
-            except Exception as exc:
-                problems.append(f"{path.name} failed on its second run: {exc}"[:3000])
-                continue
-            reference = _outputs_by_cell(again)
-        problems += _differences(path.name, mine, reference, rules)
-    seconds = time.perf_counter() - start
-    record_property("seconds", round(seconds, 1))
-    _report(
-        request.config,
-        f"\n[reliability] reverse-order determinism run of {len(paths)} chapter(s): {seconds:.1f} s "
-        f"({extra_runs} needed a second run; the others were compared with nbval's outputs)",
-    )
-    assert not problems, f"(the reverse-order run took {seconds:.0f} s)\n" + "\n".join(problems)
-
-
-def test_comparison_catches_a_changed_output(sanitize_rules):
-    """The comparison is not vacuous: a changed number or image differs, a duration does not."""
-    rules = sanitize_rules
-    stream = {"output_type": "stream", "name": "stdout", "text": "accuracy 0.91, took 1.2 s\n"}
-    image = {"output_type": "display_data", "data": {"image/png": "A" * 5000, "text/plain": "<Figure>"}}
-    headline = {"output_type": "display_data", "data": {HEADLINE_MIME: {"test_acc": 0.9, "train_seconds": 1.0}}}
-    base = {0: ("print(acc)", [stream, image, headline])}
-    slower = copy.deepcopy(base)
-    slower[0][1][0]["text"] = "accuracy 0.91, took 3.4 s\n"
-    slower[0][1][2]["data"][HEADLINE_MIME]["train_seconds"] = 2.0
-    assert _differences("nb", base, slower, rules) == []
-    for change in (
-        lambda o: o[0].__setitem__("text", "accuracy 0.92, took 1.2 s\n"),
-        lambda o: o[1]["data"].__setitem__("image/png", "B" * 5000),
-        lambda o: o[2]["data"][HEADLINE_MIME].__setitem__("test_acc", 0.8),
-    ):
-        changed = copy.deepcopy(base)
-        change(changed[0][1])
-        assert _differences("nb", base, changed, rules), "a real change went unnoticed"
 
 
 # ----------------------------------------------------------------------------- data integrity
