@@ -1,12 +1,19 @@
 #!/usr/bin/env python
-"""Time every chapter and record its memory and headline figures: ``make bench``.
+"""Time every chapter on both precision paths, with its memory and headline figures: ``make bench``.
 
-    .venv/bin/python tools/bench.py                 # every notebooks/NN_*.ipynb
+    .venv/bin/python tools/bench.py                 # every notebooks/NN_*.ipynb, both paths
     .venv/bin/python tools/bench.py notebooks/02_neuron.ipynb
+    .venv/bin/python tools/bench.py --paths fastest # only this machine's own path
     .venv/bin/python tools/bench.py --strict        # exit 1 if anything is over budget
 
 Each chapter runs in a fresh kernel exactly as ``tools/run_notebook.py`` runs it (same
-environment, same working directory) but the stored notebook is never overwritten.
+environment, same working directory) but the stored notebook is never overwritten. It runs
+twice: on this machine's **fastest path** (its own kernels and the precision
+``neurodl.train.best_precision`` picks, bf16 where the CPU has native bfloat16) and on the
+**fp32 path**, the float32 training that most readers' CPUs run. On a bf16 machine the fp32
+path is emulated with the foreign kernel set of ``tools/machine.py`` (AVX2 kernels and
+``NEURODL_PRECISION=fp32``); on a machine without native bf16 the two paths are the same,
+so each chapter runs once and its time counts for both. Each path has its own budgets.
 While it runs, the resident memory of the whole process tree under this script (the
 kernel and anything it starts) is sampled with psutil; the peak is recorded. The import
 time of ``neurodl`` is measured in a fresh interpreter (best of three).
@@ -40,24 +47,26 @@ import psutil
 from neurodl.core import HEADLINE_MIME
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine as machine_info  # noqa: E402
 import run_notebook  # noqa: E402
 
 ROOT = run_notebook.ROOT
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
 
-#: Default budget of a chapter: seconds of wall time and MB of peak memory, on 2 cores.
-DEFAULT_BUDGET = (120.0, 2048.0)
-#: Chapters whose issue gives another budget (chapter number -> (seconds, MB)).
-BUDGETS: dict[int, tuple[float, float]] = {
-    2: (60.0, 2048.0),
-    3: (60.0, 2048.0),
-    4: (120.0, 2048.0),
-    5: (150.0, 2560.0),
-    6: (180.0, 2048.0),
+#: Default budget of a chapter on 2 cores: seconds on the fastest (bf16) path, seconds on
+#: the fp32 path, and MB of peak memory. The fp32 path may take about twice as long.
+DEFAULT_BUDGET = (120.0, 240.0, 2048.0)
+#: Chapters whose issue gives another budget (chapter number -> (bf16 s, fp32 s, MB)).
+BUDGETS: dict[int, tuple[float, float, float]] = {
+    2: (60.0, 120.0, 2048.0),
+    3: (60.0, 120.0, 2048.0),
+    4: (120.0, 240.0, 2048.0),
+    5: (150.0, 300.0, 2560.0),
+    6: (240.0, 480.0, 2048.0),
 }
-#: The whole book, on 2 cores.
-BOOK_BUDGET_SECONDS = 15 * 60
+#: The whole book on 2 cores: 25 minutes on a bf16 machine, 45 on an fp32-only one.
+BOOK_BUDGET_SECONDS = {"fastest": 25 * 60, "fp32": 45 * 60}
 #: Libraries whose versions are recorded with each run.
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib", "torch", "tensorflow", "keras",
              "jupyter-book", "nbclient", "ipykernel")
@@ -65,8 +74,8 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib", "torch", "tensorflo
 TREND_RUNS = 10
 
 
-def budget(path: Path) -> tuple[float, float]:
-    """The (seconds, MB) budget of a chapter, from its number."""
+def budget(path: Path) -> tuple[float, float, float]:
+    """The (bf16 seconds, fp32 seconds, MB) budget of a chapter, from its number."""
     match = re.match(r"(\d\d)_", path.name)
     return BUDGETS.get(int(match.group(1)), DEFAULT_BUDGET) if match else DEFAULT_BUDGET
 
@@ -114,29 +123,53 @@ def headline(nb: Any) -> dict[str, float]:
     return figures
 
 
-def bench_notebook(path: Path, timeout: int) -> dict[str, Any]:
-    """Run one chapter in a fresh kernel; its seconds, peak MB, headline and budget."""
-    seconds_budget, mb_budget = budget(path)
-    entry: dict[str, Any] = {"notebook": path.name, "budget_seconds": seconds_budget, "budget_mb": mb_budget}
+def run_path(path: Path, timeout: int, env: dict[str, str]) -> dict[str, Any]:
+    """Run one chapter in a fresh kernel under ``env``: its seconds, peak MB and headline."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the kernel inherits this process's environment
+    result: dict[str, Any] = {}
     start = time.perf_counter()
-    with PeakMemory() as memory:
-        try:
-            nb, seconds = run_notebook.run(path, timeout)
-            entry["headline"] = headline(nb)
-        except Exception as exc:  # CellExecutionError, timeouts, kernel deaths
-            seconds = time.perf_counter() - start
-            entry["error"] = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else type(exc).__name__
-            entry["headline"] = {}
-    entry["seconds"] = round(seconds, 2)
-    entry["peak_mb"] = round(memory.peak_bytes / 2**20, 1)
-    entry["over_budget"] = [
-        what
-        for what, over in (
-            (f"time {seconds:.0f} s > {seconds_budget:.0f} s", seconds > seconds_budget),
-            (f"memory {entry['peak_mb']:.0f} MB > {mb_budget:.0f} MB", entry["peak_mb"] > mb_budget),
-        )
-        if over
+    try:
+        with PeakMemory() as memory:
+            try:
+                nb, seconds = run_notebook.run(path, timeout)
+                result["headline"] = headline(nb)
+            except Exception as exc:  # CellExecutionError, timeouts, kernel deaths
+                seconds = time.perf_counter() - start
+                text = str(exc).strip()
+                result["error"] = text.splitlines()[-1][:300] if text else type(exc).__name__
+                result["headline"] = {}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    result["seconds"] = round(seconds, 2)
+    result["peak_mb"] = round(memory.peak_bytes / 2**20, 1)
+    return result
+
+
+def bench_notebook(path: Path, timeout: int, fp32_env: dict[str, str] | None, paths: str = "both") -> dict[str, Any]:
+    """One chapter on the fastest path and on the fp32 path (``fp32_env``; None: the same run)."""
+    bf16_budget, fp32_budget, mb_budget = budget(path)
+    entry: dict[str, Any] = {"notebook": path.name, "budget_seconds": bf16_budget,
+                             "budget_fp32_seconds": fp32_budget, "budget_mb": mb_budget}
+    if paths in ("both", "fastest"):
+        entry.update(run_path(path, timeout, {}))
+    if paths in ("both", "fp32"):
+        fp32 = run_path(path, timeout, fp32_env) if fp32_env is not None else dict(entry)
+        entry.update({f"fp32_{k}": v for k, v in fp32.items()})
+    checks = [
+        ("seconds", f"fastest path {{:.0f}} s > {bf16_budget:.0f} s", bf16_budget),
+        ("fp32_seconds", f"fp32 path {{:.0f}} s > {fp32_budget:.0f} s", fp32_budget),
+        ("peak_mb", f"memory {{:.0f}} MB > {mb_budget:.0f} MB", mb_budget),
+        ("fp32_peak_mb", f"fp32 memory {{:.0f}} MB > {mb_budget:.0f} MB", mb_budget),
     ]
+    entry["over_budget"] = [text.format(entry[key]) for key, text, limit in checks
+                            if key in entry and entry[key] > limit]
+    entry["errors"] = [f"{where}: {entry[key]}" for where, key in (("fastest path", "error"), ("fp32 path", "fp32_error"))
+                       if entry.get(key)]
     return entry
 
 
@@ -156,18 +189,14 @@ def import_seconds(repeats: int = 3) -> float:
 
 
 def machine() -> dict[str, Any]:
-    """Cores, CPU, memory, OS and Python of this machine."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    """Cores, CPU, its kernels and precision, memory, OS and Python of this machine."""
+    info = machine_info.describe()
     return {
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "cpu": cpu,
+        "cores": info["cores"],
+        "cpu": info["cpu"],
+        "capability": info["capability"],
+        "native_bf16": info["native_bf16"],
+        "precision": info["precision"],
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -204,10 +233,16 @@ def load_history(path: Path = RESULTS_JSON) -> list[dict[str, Any]]:
     return history
 
 
+def _seconds(value: Any) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def markdown(history: list[dict[str, Any]]) -> str:
     """benchmarks/results.md: the latest run, then the trend of the headline figures."""
     run = history[-1]
     m = run["machine"]
+    fastest = m.get("precision", "?")
+    fp32_how = run.get("fp32_path", "")
     lines = [
         "# Benchmarks",
         "",
@@ -215,22 +250,37 @@ def markdown(history: list[dict[str, Any]]) -> str:
         "",
         f"## Latest run: {run['date']}, commit `{run['commit']}`",
         "",
-        f"{m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, {m['platform']}, Python {m['python']}.  ",
+        f"{m['cores']} cores ({m['cpu']}, PyTorch kernels {m.get('capability', '?')}, "
+        f"native bfloat16: {', '.join(m.get('native_bf16', [])) or 'none'}), {m['memory_gb']} GB, "
+        f"{m['platform']}, Python {m['python']}.  ",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in run["versions"].items()) + ".  ",
-        f"`import neurodl`: {run['import_seconds']:.3f} s.",
+        f"`import neurodl`: {run['import_seconds']:.3f} s.  ",
+        f"Fastest path: this machine's own kernels, training precision {fastest}. fp32 path: {fp32_how or '-'}.",
         "",
-        "| chapter | seconds | budget | peak MB | budget | headline figures | status |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| chapter | fastest path s | budget | fp32 path s | budget | peak MB | budget | headline figures | status |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for e in run["notebooks"]:
-        figures = ", ".join(f"{k} {v:.4g}" for k, v in e["headline"].items()) or "-"
-        status = "error: " + e["error"] if e.get("error") else ("; ".join(e["over_budget"]) or "ok")
-        lines.append(f"| {e['notebook']} | {e['seconds']:.1f} | {e['budget_seconds']:.0f} | {e['peak_mb']:.0f} | "
-                     f"{e['budget_mb']:.0f} | {figures} | {status} |")
-    total = run["total_seconds"]
+        figures = ", ".join(f"{k} {v:.4g}" for k, v in e.get("headline", {}).items()) or "-"
+        fp32_acc = {k: v for k, v in e.get("fp32_headline", {}).items() if k.endswith("acc")}
+        if fp32_acc and run.get("fp32_path", "").startswith("emulated"):
+            figures += "; fp32 path: " + ", ".join(f"{k} {v:.4g}" for k, v in fp32_acc.items())
+        problems = e.get("errors", []) + e.get("over_budget", [])
+        peak = max(e.get("peak_mb", 0.0), e.get("fp32_peak_mb", 0.0))
+        lines.append(
+            f"| {e['notebook']} | {_seconds(e.get('seconds'))} | {e['budget_seconds']:.0f} | "
+            f"{_seconds(e.get('fp32_seconds'))} | {e.get('budget_fp32_seconds', 0):.0f} | {peak:.0f} | "
+            f"{e['budget_mb']:.0f} | {figures} | {'; '.join(problems) or 'ok'} |"
+        )
+    totals = run.get("total_seconds", {})
+    if not isinstance(totals, dict):  # runs before the fp32 path was timed
+        totals = {"fastest": totals}
+    status = [f"{name} {totals[name]:.0f} s > {limit} s" for name, limit in BOOK_BUDGET_SECONDS.items()
+              if totals.get(name) is not None and totals[name] > limit]
     lines += [
-        f"| **whole book** | **{total:.1f}** | {BOOK_BUDGET_SECONDS} | | | | "
-        f"{'ok' if total <= BOOK_BUDGET_SECONDS else 'over budget'} |",
+        f"| **whole book** | **{_seconds(totals.get('fastest'))}** | {BOOK_BUDGET_SECONDS['fastest']} | "
+        f"**{_seconds(totals.get('fp32'))}** | {BOOK_BUDGET_SECONDS['fp32']} | | | | "
+        f"{'; '.join(status) or 'ok'} |",
         "",
         "Times on a shared machine are inflated; the budgets are for 2 otherwise idle cores.",
         "",
@@ -247,21 +297,26 @@ def markdown(history: list[dict[str, Any]]) -> str:
         for notebook, key in keys:
             cells = []
             for r in recent:
-                value = next((e["headline"].get(key) for e in r["notebooks"] if e["notebook"] == notebook), None)
+                value = next((e.get("headline", {}).get(key) for e in r["notebooks"] if e["notebook"] == notebook),
+                             None)
                 cells.append("-" if value is None else f"{value:.4g}")
             lines.append(f"| {notebook} | {key} | " + " | ".join(cells) + " |")
-        lines += ["", "| chapter | seconds | " + " | ".join(r["date"][:10] for r in recent) + " |",
+        lines += ["", "| chapter | path | " + " | ".join(r["date"][:10] for r in recent) + " |",
                   "|---|---|" + "---:|" * len(recent)]
         for notebook in sorted({e["notebook"] for r in recent for e in r["notebooks"]}):
-            cells = [next((f"{e['seconds']:.0f}" for e in r["notebooks"] if e["notebook"] == notebook), "-")
-                     for r in recent]
-            lines.append(f"| {notebook} | wall time | " + " | ".join(cells) + " |")
+            for key, name in (("seconds", "fastest, s"), ("fp32_seconds", "fp32, s")):
+                cells = [next((f"{e[key]:.0f}" for e in r["notebooks"] if e["notebook"] == notebook and key in e),
+                              "-") for r in recent]
+                if any(c != "-" for c in cells):
+                    lines.append(f"| {notebook} | {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
+    parser.add_argument("--paths", choices=("both", "fastest", "fp32"), default="both",
+                        help="which precision paths to time (default: both)")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a chapter fails or is over budget")
     parser.add_argument("--output", type=Path, default=RESULTS_JSON.parent, help="folder for results.md/.json")
@@ -270,21 +325,35 @@ def main(argv: list[str] | None = None) -> int:
     if not paths:
         parser.error("no notebooks/NN_*.ipynb found")
 
+    here = machine()
+    if here["precision"] == "fp32":
+        fp32_env, fp32_how = None, "the same runs (this machine trains in float32 already)"
+    else:
+        fp32_env = machine_info.foreign_env()
+        fp32_how = "emulated with " + " ".join(f"{k}={v}" for k, v in fp32_env.items())
     run: dict[str, Any] = {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "commit": git_commit(),
-        "machine": machine(),
+        "machine": here,
         "versions": versions(),
         "import_seconds": import_seconds(),
+        "fp32_path": fp32_how,
         "notebooks": [],
     }
-    print(f"import neurodl: {run['import_seconds']:.3f} s; {run['machine']['cores']} cores")
+    print(f"import neurodl: {run['import_seconds']:.3f} s; {machine_info.summary(machine_info.describe())}")
+    print(f"fp32 path: {fp32_how}", flush=True)
     for path in paths:
-        entry = bench_notebook(path, args.timeout)
+        entry = bench_notebook(path, args.timeout, fp32_env, args.paths)
         run["notebooks"].append(entry)
-        flag = entry.get("error") or "; ".join(entry["over_budget"]) or "ok"
-        print(f"{entry['notebook']:<28} {entry['seconds']:7.1f} s {entry['peak_mb']:7.0f} MB  {flag}", flush=True)
-    run["total_seconds"] = round(sum(e["seconds"] for e in run["notebooks"]), 1)
+        flag = "; ".join(entry["errors"] + entry["over_budget"]) or "ok"
+        print(f"{entry['notebook']:<28} fastest {_seconds(entry.get('seconds')):>7} s  "
+              f"fp32 {_seconds(entry.get('fp32_seconds')):>7} s  "
+              f"{max(entry.get('peak_mb', 0), entry.get('fp32_peak_mb', 0)):6.0f} MB  {flag}", flush=True)
+    run["total_seconds"] = {
+        name: round(sum(e[key] for e in run["notebooks"]), 1)
+        for name, key in (("fastest", "seconds"), ("fp32", "fp32_seconds"))
+        if all(key in e for e in run["notebooks"])
+    }
 
     args.output.mkdir(parents=True, exist_ok=True)
     json_path, md_path = args.output / RESULTS_JSON.name, args.output / RESULTS_MD.name
@@ -294,10 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(markdown([run]).split("## Trend")[0].strip())
 
-    problems = [f"{e['notebook']}: {e['error']}" for e in run["notebooks"] if e.get("error")]
-    problems += [f"{e['notebook']}: {o}" for e in run["notebooks"] for o in e["over_budget"]]
-    if run["total_seconds"] > BOOK_BUDGET_SECONDS:
-        problems.append(f"whole book: {run['total_seconds']:.0f} s > {BOOK_BUDGET_SECONDS} s")
+    problems = [f"{e['notebook']}: {o}" for e in run["notebooks"] for o in e["errors"] + e["over_budget"]]
+    problems += [f"whole book, {name} path: {total:.0f} s > {BOOK_BUDGET_SECONDS[name]} s"
+                 for name, total in run["total_seconds"].items() if total > BOOK_BUDGET_SECONDS[name]]
     print()
     print("Over budget or failing:\n  " + "\n  ".join(problems) if problems else "Everything is within budget.")
     print(f"Written {md_path.relative_to(ROOT) if md_path.is_relative_to(ROOT) else md_path} and {json_path.name}.")
