@@ -204,7 +204,10 @@ class Trainer:
     progress
         Show a tqdm progress bar, one step per epoch, with the latest metrics.
     seed
-        Seeds the order of the mini-batches, so two runs see the same batches.
+        Seeds the order of the mini-batches, so two runs see the same batches. ``None``
+        (the default) uses the chapter's seed, :func:`neurodl.active_seed`, so that
+        ``NEURODL_SEED`` changes the batch order too; pass a different seed to each run of a
+        repeated experiment.
     """
 
     def __init__(
@@ -224,7 +227,7 @@ class Trainer:
         min_delta: float = 0.0,
         restore_best: bool = True,
         progress: bool = True,
-        seed: int = 0,
+        seed: int | None = None,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -250,7 +253,9 @@ class Trainer:
         self.min_delta = check_float("min_delta", min_delta, minimum=0.0)
         self.restore_best = check_bool("restore_best", restore_best)
         self.progress = check_bool("progress", progress)
-        self.seed = check_int("seed", seed, minimum=0)
+        from neurodl.core import active_seed
+
+        self.seed = active_seed() if seed is None else check_int("seed", seed, minimum=0)
         self.model = model.to(self.device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)

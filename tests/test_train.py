@@ -178,6 +178,20 @@ def test_precision_choices():
         make(precision="double")
 
 
+def test_batch_order_follows_the_chapters_seed(monkeypatch):
+    import neurodl
+
+    net = nn.Linear(4, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    monkeypatch.delenv("NEURODL_SEED", raising=False)
+    neurodl.set_seed(0)
+    assert Trainer(net, opt, device="cpu").seed == 0
+    monkeypatch.setenv("NEURODL_SEED", "5")
+    neurodl.set_seed(0)
+    assert Trainer(net, opt, device="cpu").seed == 5          # NEURODL_SEED reaches the batch order
+    assert Trainer(net, opt, device="cpu", seed=3).seed == 3  # an explicit seed wins
+
+
 def test_cpu_bf16_only_with_native_instructions(monkeypatch):
     monkeypatch.delenv("NEURODL_PRECISION", raising=False)
     for flags, expected in ((set(), "fp32"), ({"avx512f", "avx512bw", "avx2"}, "fp32")):
