@@ -363,6 +363,28 @@ def test_screenshots_of_every_chapter(site, visits):
         assert shot.exists() and shot.stat().st_size > 10_000, f"no screenshot for {chapter}"
 
 
+def test_one_search_box_per_page(site, server, context):
+    """The theme puts a search field in the sidebar and another in the header; keep one."""
+    page = context.new_page()
+    for chapter in _chapter_pages(site):
+        page.goto(urljoin(server, chapter), wait_until="load")
+        visible = [b for b in page.locator("button.search-button-field").all() if b.is_visible()]
+        assert len(visible) == 1, f"{chapter}: {len(visible)} search boxes are visible"
+    page.close()
+
+
+def test_logo_text_fits_inside_the_logo(site, server, context):
+    """Each line of the logo's text ends inside its view box (it was clipped: 'Neurons to Network')."""
+    page = context.new_page()
+    page.goto(urljoin(server, "_static/logo.svg"), wait_until="load")
+    width = page.evaluate("() => document.documentElement.viewBox.baseVal.width")
+    ends = page.evaluate("() => Array.from(document.querySelectorAll('text')).map(t => { const b = t.getBBox(); return [t.textContent, b.x + b.width]; })")
+    page.close()
+    assert ends, "the logo has no text: is the check looking?"
+    clipped = [(text, round(end, 1)) for text, end in ends if end > width]
+    assert not clipped, f"logo text runs past the view box's width {width}: {clipped}"
+
+
 def test_search_finds_the_books_terms(site, server, context):
     if (ROOT / "notebooks" / "04_backprop.ipynb").exists():
         term, expected = "backpropagation", "04_backprop"
