@@ -164,6 +164,7 @@ def decision_boundary(
     title: str | None = None,
     xlabel: str = "$x_1$",
     ylabel: str = "$x_2$",
+    class_names: Sequence[str] | None = None,
 ) -> plt.Axes:
     """Shade the regions a 2-D classifier assigns to each class, with the data on top.
 
@@ -183,6 +184,9 @@ def decision_boundary(
         Grid points per axis.
     margin
         How far beyond the data the shaded area extends, in data units.
+    class_names
+        The legend's name for each class label 0, 1, ... (default "class 0", "class 1", ...),
+        so that a figure can say "benign" instead of a number.
     """
     if not callable(predict):
         raise TypeError(f"predict must be a function of an (n, 2) array, got {type(predict).__name__}")
@@ -193,6 +197,11 @@ def decision_boundary(
     if len(y) != len(X):
         raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(y)}")
     resolution = check_int("resolution", resolution, minimum=2)
+    if class_names is not None:
+        if isinstance(class_names, str) or not all(isinstance(n, str) for n in class_names):
+            raise TypeError("class_names must be a sequence of strings, one per class label")
+        if int(y.max()) >= len(class_names) or int(y.min()) < 0:
+            raise ValueError(f"class_names must name every label 0..{int(y.max())}, got {len(class_names)} names")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.0))
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
@@ -211,7 +220,8 @@ def decision_boundary(
     ax.contourf(g1, g2, z, levels=fill_levels, cmap=cmap, alpha=0.18)
     ax.contour(g1, g2, z, levels=line_levels, colors="k", linewidths=1)
     for k, c in enumerate(classes):
-        ax.scatter(*X[y == c].T, s=18, color=COLORS[k % len(COLORS)], edgecolor="white", linewidth=0.5, label=f"class {c}")
+        name = class_names[int(c)] if class_names is not None else f"class {c}"
+        ax.scatter(*X[y == c].T, s=18, color=COLORS[k % len(COLORS)], edgecolor="white", linewidth=0.5, label=name)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel(xlabel)

@@ -92,3 +92,14 @@ def test_decision_boundary_multiclass_and_bad_input():
         plot.decision_boundary("f", X, y)
     with pytest.raises(ValueError, match="one label per row"):
         plot.decision_boundary(lambda P: P[:, 0], X, y[:5])
+
+
+def test_decision_boundary_names_the_classes_in_words():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    ax = plot.decision_boundary(lambda P: (P[:, 1] > 0.5).astype(int), X, y, class_names=["malignant", "benign"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["malignant", "benign"]
+    with pytest.raises(ValueError, match="class_names"):
+        plot.decision_boundary(lambda P: P[:, 0], X, y, class_names=["only one"])
+    with pytest.raises(TypeError, match="class_names"):
+        plot.decision_boundary(lambda P: P[:, 0], X, y, class_names="ab")
