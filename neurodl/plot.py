@@ -232,6 +232,18 @@ def decision_boundary(
     return ax
 
 
+#: Legend words for the history keys the book's training loops use.
+HISTORY_WORDS = {"train": "training", "val": "validation", "test": "test", "loss": "loss", "acc": "accuracy"}
+
+
+def _words(key: str) -> str:
+    """``"train_acc"`` -> ``"training accuracy"``; a key that is not of that form is kept."""
+    parts = key.split("_")
+    if len(parts) == 2 and all(p in HISTORY_WORDS for p in parts):
+        return " ".join(HISTORY_WORDS[p] for p in parts)
+    return key
+
+
 def training_curves(
     history: Mapping[str, Sequence[float]],
     *,
@@ -243,7 +255,8 @@ def training_curves(
     Introduced in chapter 01. ``history`` maps names to one value per epoch, for
     example ``{"train_loss": [...], "test_loss": [...], "test_acc": [...]}``, the
     form the book's training loops return. Names containing ``loss`` share the left
-    panel; the rest (accuracies) share the right one.
+    panel; the rest (accuracies) share the right one. The book's standard names are shown
+    in words in the legends ("training loss", "test accuracy"); any other name as it is.
     """
     if not isinstance(history, Mapping) or not history:
         raise TypeError("history must be a non-empty mapping of name -> list of values per epoch")
@@ -258,7 +271,7 @@ def training_curves(
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for key, values in panel.items():
-            ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=key)
+            ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=_words(key))
         ax.set_xlabel(xlabel)
         ax.set_ylabel("loss" if panel is losses else "value")
         ax.legend()

@@ -103,3 +103,9 @@ def test_decision_boundary_names_the_classes_in_words():
         plot.decision_boundary(lambda P: P[:, 0], X, y, class_names=["only one"])
     with pytest.raises(TypeError, match="class_names"):
         plot.decision_boundary(lambda P: P[:, 0], X, y, class_names="ab")
+
+
+def test_training_curves_legends_are_words():
+    fig = plot.training_curves({"train_loss": [1.0, 0.5], "val_acc": [0.5, 0.8], "NumPy, test accuracy": [0.4, 0.6]})
+    labels = [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
+    assert labels == ["training loss", "validation accuracy", "NumPy, test accuracy"]
