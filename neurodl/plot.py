@@ -237,10 +237,13 @@ HISTORY_WORDS = {"train": "training", "val": "validation", "test": "test", "loss
 
 
 def _words(key: str) -> str:
-    """``"train_acc"`` -> ``"training accuracy"``; a key that is not of that form is kept."""
-    parts = key.split("_")
+    """``"train_acc"`` -> ``"training accuracy"``, ``"Keras val_loss"`` -> ``"Keras, validation loss"``;
+    a key that does not end in a history name is kept."""
+    head, _, last = key.rpartition(" ")
+    parts = last.split("_")
     if len(parts) == 2 and all(p in HISTORY_WORDS for p in parts):
-        return " ".join(HISTORY_WORDS[p] for p in parts)
+        words = " ".join(HISTORY_WORDS[p] for p in parts)
+        return f"{head}, {words}" if head else words
     return key
 
 
@@ -256,7 +259,8 @@ def training_curves(
     example ``{"train_loss": [...], "test_loss": [...], "test_acc": [...]}``, the
     form the book's training loops return. Names containing ``loss`` share the left
     panel; the rest (accuracies) share the right one. The book's standard names are shown
-    in words in the legends ("training loss", "test accuracy"); any other name as it is.
+    in words in the legends ("training loss", "test accuracy"), also after a prefix ("Keras val_loss"
+    becomes "Keras, validation loss"); any other name as it is.
     """
     if not isinstance(history, Mapping) or not history:
         raise TypeError("history must be a non-empty mapping of name -> list of values per epoch")

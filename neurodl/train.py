@@ -200,7 +200,11 @@ class Trainer:
     monitor
         ``"val_loss"`` (lower is better) or ``"val_acc"`` (higher is better).
     restore_best
-        After early stopping, or at the end, put back the weights of the best epoch.
+        After early stopping, or at the end, put back the weights of the epoch with the
+        best ``monitor`` score. ``None`` (the default) does so only when ``patience`` is
+        given, as Keras's ``EarlyStopping(restore_best_weights=True)`` does; without
+        early stopping the model keeps its last weights, and the validation data only
+        watches.
     progress
         Show a tqdm progress bar, one step per epoch, with the latest metrics.
     seed
@@ -225,7 +229,7 @@ class Trainer:
         patience: int | None = None,
         monitor: str = "val_loss",
         min_delta: float = 0.0,
-        restore_best: bool = True,
+        restore_best: bool | None = None,
         progress: bool = True,
         seed: int | None = None,
     ) -> None:
@@ -251,6 +255,8 @@ class Trainer:
         self.patience = check_int("patience", patience, minimum=1, allow_none=True)
         self.monitor = check_choice("monitor", monitor, MONITORS)
         self.min_delta = check_float("min_delta", min_delta, minimum=0.0)
+        if restore_best is None:
+            restore_best = patience is not None
         self.restore_best = check_bool("restore_best", restore_best)
         self.progress = check_bool("progress", progress)
         from neurodl.core import active_seed

@@ -106,6 +106,8 @@ def test_decision_boundary_names_the_classes_in_words():
 
 
 def test_training_curves_legends_are_words():
-    fig = plot.training_curves({"train_loss": [1.0, 0.5], "val_acc": [0.5, 0.8], "NumPy, test accuracy": [0.4, 0.6]})
+    fig = plot.training_curves({"train_loss": [1.0, 0.5], "Keras val_loss": [1.1, 0.6], "val_acc": [0.5, 0.8],
+                                "NumPy, test accuracy": [0.4, 0.6], "my_score": [0.1, 0.2]})
     labels = [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
-    assert labels == ["training loss", "validation accuracy", "NumPy, test accuracy"]
+    assert labels == ["training loss", "Keras, validation loss", "validation accuracy", "NumPy, test accuracy",
+                      "my_score"]

@@ -89,6 +89,18 @@ def test_early_stopping_stops_and_restores_the_best_weights():
     assert trainer.evaluate(blobs(seed=1))["acc"] == pytest.approx(history["val_acc"][best])
 
 
+def test_best_weights_are_restored_only_with_early_stopping_unless_asked():
+    X, y = blobs()
+    val = blobs(seed=1)
+    for kwargs, restores in (({}, False), ({"patience": 50}, True), ({"restore_best": True}, True)):
+        trainer = make(lr=0.5, monitor="val_acc", **kwargs)
+        history = trainer.fit((X, y), val=val, epochs=6)
+        assert trainer.restore_best is restores, kwargs
+        assert trainer.best_epoch < len(history["val_acc"])  # the best epoch is not the last: the test can tell
+        kept = history["val_acc"][trainer.best_epoch - 1] if restores else history["val_acc"][-1]
+        assert trainer.evaluate(val)["acc"] == pytest.approx(kept), kwargs
+
+
 def test_patience_without_validation_data_is_refused():
     with pytest.raises(ValueError, match="patience"):
         make(patience=2).fit(blobs(), epochs=2)
