@@ -6,6 +6,8 @@ module                              what                                        
 ``neurodl.brain.neurons``           leaky integrate-and-fire neuron, f-I curves,    02
                                     rate coding
 ``neurodl.brain.plasticity``        Hebb's rule (and later Oja's rule, STDP)        03
+``neurodl.brain.memory``            Hopfield networks: classical (Hebbian storage,  07
+                                    energy descent) and modern (softmax retrieval)
 ==================================  ==============================================  =======
 
 Units are stated in every docstring (ms, mV, nA, MOhm); simulations take a NumPy
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from neurodl._lazy import lazy_submodules
 
-_SUBMODULES = frozenset({"neurons", "plasticity"})
+_SUBMODULES = frozenset({"memory", "neurons", "plasticity"})
 
 __all__ = sorted(_SUBMODULES)
 
