@@ -12,8 +12,8 @@ It also makes the whole run offline and watches what the run touches:
   is not the loopback raises :class:`ConnectionRefusedError` and is logged to
   ``$NEURODL_NETGUARD_LOG``; the session fails if that log is not empty at the end, so
   an attempt is caught even when a library swallows the error.
-* **Data untouched.** ``data/`` and Debian's Fashion-MNIST folder are hashed at the
-  start and at the end of the session; any change fails the session.
+* **Data untouched.** ``data/`` and the system folders of Fashion-MNIST and janeaustenr are
+  hashed at the start and at the end of the session; any change fails the session.
 * **Chapters in reverse order.** nbval runs each chapter once, in a fresh kernel, and
   compares it with its stored outputs (the evidence that it is deterministic). The chapters
   run newest first, so one that silently needs something an earlier chapter left behind
@@ -187,7 +187,12 @@ NETGUARD_LOG = _install_netguard()
 # ----------------------------------------------------------------------------- data watch
 
 #: Folders whose files must be exactly the same after the session as before it.
-WATCHED_DATA = (ROOT / "data", Path("/usr/share/datasets/fashion-mnist"))
+WATCHED_DATA = (
+    ROOT / "data",  # data/fashion-mnist, data/janeaustenr, ...
+    Path("/usr/share/datasets/fashion-mnist"),
+    Path("/usr/lib/R/site-library/janeaustenr"),
+    Path("/usr/local/lib/R/site-library/janeaustenr"),
+)
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ fast):
 ``neurodl.set_seed``      seed Python, NumPy and any framework already imported
 ``neurodl.seeds``         further seeds for repeated runs, derived from that seed
 ``neurodl.device``        the best PyTorch device here: CUDA, then MPS, then CPU
-``neurodl.data``          Fashion-MNIST and scikit-learn digits as NumPy arrays
+``neurodl.data``          Fashion-MNIST, digits, Austen, Japanese vowels, sentiment
 ``neurodl.plot``          the book's figure style, image grids, training curves
 ``neurodl.train``         a PyTorch Trainer and a Keras fit helper, one history format
 ``neurodl.check``         compare from-scratch code with autograd and torch
