@@ -129,8 +129,9 @@ def _as_tensors(name: str, data: Any) -> tuple[torch.Tensor, torch.Tensor] | Non
     """``(X, y)`` arrays or tensors as tensors; ``None`` for an iterable of batches.
 
     ``X`` becomes float32, except that uint8 pixels stay uint8 (a quarter of the memory)
-    and are scaled to [0, 1] batch by batch, on the device, by ``Trainer._to_device``;
-    ``y`` becomes int64. The checks read every value, so :meth:`Trainer.fit` runs them
+    and are scaled to [0, 1] batch by batch, on the device, by ``Trainer._to_device``, and
+    integer ``X`` (token ids for a model that starts with ``nn.Embedding``, chapter 07)
+    becomes int64; ``y`` becomes int64. The checks read every value, so :meth:`Trainer.fit` runs them
     once per call, not once per epoch: the result is marked as checked.
     """
     if isinstance(data, _Checked):
@@ -150,14 +151,21 @@ def _as_tensors(name: str, data: Any) -> tuple[torch.Tensor, torch.Tensor] | Non
             )
         if len(X) == 0:
             raise ValueError(f"{name} must hold at least one example")
-        if not (X.is_floating_point() or X.dtype == torch.uint8):
-            raise TypeError(f"{name}: X must hold floating-point (or uint8) values, got {X.dtype}")
+        token_ids = X.dtype in (torch.int16, torch.int32, torch.int64)
+        if not (X.is_floating_point() or X.dtype == torch.uint8 or token_ids):
+            raise TypeError(
+                f"{name}: X must hold floating-point values, uint8 pixels or integer token ids, got {X.dtype}"
+            )
+        if token_ids and X.numel() and X.min() < 0:
+            raise ValueError(f"{name}: integer X holds token ids, which must be >= 0, got {int(X.min())}")
         if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
             raise TypeError(f"{name}: y must hold integer class labels, got {y.dtype}")
         if X.is_floating_point() and not bool(torch.isfinite(X).all()):
             raise ValueError(f"{name}: X contains NaN or infinity")
         if y.min() < 0:
             raise ValueError(f"{name}: y must hold class labels 0, 1, ..., got {int(y.min())}")
+        if token_ids:
+            return _Checked((X.long(), y.long()))
         return _Checked((X if X.dtype == torch.uint8 else X.float(), y.long()))
     if isinstance(data, (str, bytes, Mapping, np.ndarray, torch.Tensor)) or not isinstance(data, Iterable):
         raise TypeError(
@@ -290,6 +298,17 @@ class Trainer:
             X = X.contiguous(memory_format=torch.channels_last)
         return X
 
+    def _forward(self, X: torch.Tensor) -> torch.Tensor:
+        try:
+            return self.model(X)
+        except RuntimeError as exc:
+            if X.is_floating_point() or "dtype" not in str(exc).lower() and "long" not in str(exc).lower():
+                raise
+            raise TypeError(
+                f"X holds integer token ids ({X.dtype}), but the model expects floating-point inputs: "
+                "start the model with nn.Embedding, or pass X as floats (e.g. X.astype(np.float32))"
+            ) from exc
+
     def _batches(self, name: str, data: Any, batch_size: int, shuffle: bool, generator: torch.Generator | None):
         tensors = _as_tensors(name, data)
         if tensors is None:
@@ -355,7 +374,7 @@ class Trainer:
                     if self.channels_last and X.ndim == 4:
                         X = X.contiguous(memory_format=torch.channels_last)
                 with self._autocast():
-                    logits = self.model(X)
+                    logits = self._forward(X)
                     loss = self.loss_fn(logits, y)
                 self.optimizer.zero_grad(set_to_none=True)
                 if self.scaler is not None:
@@ -416,7 +435,7 @@ class Trainer:
         self.model.eval()
         for xb, _ in self._batches("X", (X, labels), batch_size, False, None):
             with self._autocast():
-                outputs.append(self.model(self._to_device(xb)).float().cpu())
+                outputs.append(self._forward(self._to_device(xb)).float().cpu())
         return torch.cat(outputs).numpy()
 
     @torch.no_grad()
@@ -428,7 +447,7 @@ class Trainer:
         for X, y in self._batches("data", data, batch_size, False, None):
             X, y = self._to_device(X), y.to(self.device)
             with self._autocast():
-                logits = self.model(X)
+                logits = self._forward(X)
                 loss = self.loss_fn(logits, y)
             total_loss += float(loss) * len(y)
             correct += int((logits.argmax(1) == y).sum())

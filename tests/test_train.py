@@ -159,6 +159,23 @@ def test_uint8_pixels_are_scaled_to_0_1_like_a_dataloader_does():
     assert np.allclose(logits[0], logits[1], atol=1e-6)
 
 
+def test_integer_token_ids_reach_an_embedding_model_unchanged():
+    # chapter 07: sequences of token ids, read through nn.Embedding, stay int64
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 6, size=(128, 5)).astype(np.int32)
+    y = (X[:, 0] > 3).astype(np.int64)  # the first token decides
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Embedding(6, 4), nn.Flatten(), nn.Linear(20, 2))
+    trainer = Trainer(net, torch.optim.Adam(net.parameters(), lr=0.05), device="cpu", progress=False)
+    trainer.fit((X, y), epochs=20, batch_size=32)
+    assert trainer.evaluate((X, y))["acc"] == 1.0
+    assert trainer.predict(X).shape == (128, 2)
+    with pytest.raises(ValueError, match="token ids, which must be >= 0"):
+        trainer.fit((X - 3, y), epochs=1)
+    with pytest.raises(TypeError, match="integer token ids"):
+        trainer.fit((X.astype(np.complex64), y), epochs=1)
+
+
 def test_fit_checks_the_data_once_not_every_epoch(monkeypatch):
     calls = []
     original = torch.isfinite
