@@ -896,7 +896,7 @@ def _vowels_split(path: Path, sha256: str, mtime_ns: int, size: int) -> tuple[tu
 
 
 def load_japanese_vowels() -> SequenceDataset:
-    """The UCI Japanese Vowels data set: who, of nine men, is saying the vowel /ae/?
+    """The UCI Japanese Vowels data set: which of nine men is saying the two Japanese vowels /a/ and /e/, one after the other?
 
     Introduced in chapter 07. Kudo, Toyama & Shimbo (1999) recorded nine male speakers
     uttering two Japanese vowels in succession; each utterance is a sequence of 7-29 frames

@@ -9,7 +9,7 @@ time, each taking the sign of its input; every such update can only lower the en
 *attractor*. A classical network of ``N`` neurons holds about ``0.138 N`` random patterns
 before recall breaks down (Amit, Gutfreund and Sompolinsky, 1985).
 
-The *modern* (continuous) Hopfield network of Ramsauer et al. (2020) replaces the sign by
+The *modern* (continuous) Hopfield network of Ramsauer et al. (2021) replaces the sign by
 a softmax over the stored patterns; it stores exponentially many patterns, retrieves in
 one step, and its update is the attention of transformers.
 
@@ -279,7 +279,7 @@ def overlap(a: Any, b: Any) -> float | np.ndarray:
 def modern_hopfield_retrieve(patterns: Any, query: Any, *, beta: float, steps: int = 1) -> np.ndarray:
     """Retrieve a stored pattern with the continuous modern Hopfield update, ``xi <- X^T softmax(beta X xi)``.
 
-    Introduced in chapter 07, after Ramsauer et al. (2020), "Hopfield Networks is All You
+    Introduced in chapter 07, after Ramsauer et al. (2021), "Hopfield Networks is All You
     Need". ``X`` holds the stored patterns as rows: the query is compared with each by a
     dot product, the similarities go through a softmax with inverse temperature ``beta``,
     and the result is the weighted average of the patterns. With a large ``beta`` the
