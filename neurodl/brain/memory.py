@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from neurodl._validate import check_array, check_bool, check_float, check_int
+from neurodl.scratch.layers import _check_rng
+from neurodl.scratch.losses import softmax
 
 __all__ = [
     "hopfield_weights",
@@ -62,14 +64,6 @@ def _check_W(W: Any) -> np.ndarray:
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be a square (N, N) weight matrix, got shape {W.shape}")
     return W.astype(np.float64, copy=False)
-
-
-def _check_rng(rng: Any) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. rng = neurodl.set_seed(0)), got {type(rng).__name__}"
-        )
-    return rng
 
 
 def hopfield_weights(patterns: Any) -> np.ndarray:
@@ -323,8 +317,6 @@ def modern_hopfield_retrieve(patterns: Any, query: Any, *, beta: float, steps: i
             raise ValueError(
                 "beta is too large for these patterns: beta * (X xi) overflowed; use a smaller beta"
             )
-        scores -= scores.max(axis=1, keepdims=True)  # the stable softmax: exp never overflows
-        p = np.exp(scores)
-        p /= p.sum(axis=1, keepdims=True)
+        p = softmax(scores)  # chapter 03's stable softmax, over the stored patterns
         xi = p @ X  # (B, N): the p-weighted average of the stored patterns
     return xi.reshape(query.shape)
