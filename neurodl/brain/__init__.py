@@ -8,6 +8,9 @@ module                              what                                        
 ``neurodl.brain.plasticity``        Hebb's rule (and later Oja's rule, STDP)        03
 ``neurodl.brain.memory``            Hopfield networks: classical (Hebbian storage,  07
                                     energy descent) and modern (softmax retrieval)
+``neurodl.brain.coding``            efficient coding: natural-image spectra,        08
+                                    whitening, sparse coding, Gabor-likeness,
+                                    sparseness measures
 ==================================  ==============================================  =======
 
 Units are stated in every docstring (ms, mV, nA, MOhm); simulations take a NumPy
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from neurodl._lazy import lazy_submodules
 
-_SUBMODULES = frozenset({"memory", "neurons", "plasticity"})
+_SUBMODULES = frozenset({"coding", "memory", "neurons", "plasticity"})
 
 __all__ = sorted(_SUBMODULES)
 
