@@ -27,6 +27,9 @@ Chapter 07 (recurrent networks) adds three sources of sequences, none downloaded
 * the VADER sentiment lexicon, bundled in the pinned ``vaderSentiment`` wheel, from which
   :func:`make_sentiment` builds a synthetic, order-sensitive sentiment data set.
 
+Chapter 08 (efficient coding) reads the two sample photographs that ship with
+scikit-learn (:func:`load_natural_images`), verified the same way.
+
 Each is verified against its SHA-256 too. ``data/README.md`` lists every checksum.
 
 Run ``python -m neurodl.data`` to see where the data is found and whether it verifies.
@@ -37,6 +40,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.util
+import io
 import os
 import re
 import shutil
@@ -86,6 +90,8 @@ __all__ = [
     "sentiment_adjectives",
     "make_sentiment",
     "encode_tokens",
+    # chapter 08: natural images
+    "load_natural_images",
 ]
 
 #: The ten Fashion-MNIST classes, in label order 0-9.
@@ -1252,6 +1258,108 @@ def encode_tokens(texts: Sequence[str], vocab: Sequence[str], *, maxlen: int | N
     return out
 
 
+# --------------------------------------------------------------------------- natural images
+
+#: The scikit-learn version pinned in requirements.txt, whose sample photographs chapter 08 reads.
+SKLEARN_VERSION = "1.9.1"
+
+#: SHA-256 of the two JPEG files in scikit-learn's wheel (sklearn/datasets/images/).
+_NATURAL_IMAGES = {
+    "china": ("china.jpg", "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"),
+    "flower": ("flower.jpg", "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638"),
+}
+
+#: ITU-R BT.601 luma weights of red, green and blue.
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
+
+
+def _natural_image_path(filename: str) -> Path:
+    """``sklearn/datasets/images/<filename>`` of the installed scikit-learn, found without importing it."""
+    fix = (
+        f"To fix this:  pip install -r requirements.txt  (it pins scikit-learn=={SKLEARN_VERSION}; "
+        "`make setup` installs it)"
+    )
+    folder = _package_dir("sklearn")
+    if folder is None:
+        raise DatasetNotFoundError(
+            "The sample photographs (china.jpg, flower.jpg) ship inside the Python package scikit-learn, "
+            f"which is not installed.\n{fix}"
+        )
+    path = folder / "datasets" / "images" / filename
+    if not path.is_file():
+        raise DatasetNotFoundError(
+            f"The sample photograph {filename} was not found: scikit-learn {_installed_version('scikit-learn')} "
+            f"is installed in {folder}, but {path} does not exist.\n{fix}"
+        )
+    return path
+
+
+@lru_cache(maxsize=4)
+def _natural_image(path: Path, sha256: str, mtime_ns: int, size: int) -> np.ndarray:
+    """The verified JPEG at ``path`` as a grey ``float64`` image in [0, 1] (cached; never hand it out)."""
+    from PIL import Image  # Pillow: installed with matplotlib
+
+    payload = _read_wheel_file(path, sha256, "scikit-learn", SKLEARN_VERSION)
+    with Image.open(io.BytesIO(payload)) as image:  # decode the bytes that were verified
+        rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    grey = rgb @ _LUMA_WEIGHTS / 255.0
+    grey.flags.writeable = False
+    return grey
+
+
+def load_natural_images(*, scale: float = 1.0) -> dict[str, np.ndarray]:
+    """scikit-learn's two sample photographs, in grey: ``{"china": ..., "flower": ...}``.
+
+    Introduced in chapter 08, as natural images whose statistics (a ``1/f^2`` power
+    spectrum) early vision is thought to be adapted to. "china" is a temple in China and
+    "flower" a close-up of a flower, both 427 x 640 pixels, from Flickr (by danielbuechele
+    and vultilion), under the CC BY 2.0 licence (see ``sklearn/datasets/images/README.txt``).
+
+    The two JPEG files ship inside the scikit-learn wheel pinned in requirements.txt; they
+    are found without importing scikit-learn, verified against their SHA-256, and decoded
+    with Pillow. Colour becomes grey with the ITU-R BT.601 luma weights,
+    ``0.299 R + 0.587 G + 0.114 B``, computed in floating point (no rounding to integers),
+    divided by 255.
+
+    Parameters
+    ----------
+    scale
+        The size relative to the original, ``0 < scale <= 1`` (default 1). Images are
+        shrunk by averaging blocks of ``k x k`` pixels with ``k = round(1 / scale)``, and any
+        rows or columns left over at the bottom and right are cropped: ``scale=0.5``
+        averages 2 x 2 blocks, giving 213 x 320 pixels (so ``scale`` values that round to
+        the same ``k`` give the same images, and ``k = 1`` for ``scale > 2/3``).
+
+    Returns
+    -------
+    dict
+        ``{"china": image, "flower": image}``, each a 2-D ``float64`` array with values in
+        [0, 1]. New arrays on every call.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        scikit-learn is not installed, or lacks the files; the message says how to install it.
+    DatasetIntegrityError
+        A file fails its SHA-256 (corrupted, or from another scikit-learn version).
+    """
+    scale = check_float("scale", scale, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+    k = round(1 / scale)
+    images = {}
+    for name, (filename, sha256) in _NATURAL_IMAGES.items():
+        path = _natural_image_path(filename)
+        stat = path.stat()
+        grey = _natural_image(path, sha256, stat.st_mtime_ns, stat.st_size)
+        h, w = grey.shape[0] // k, grey.shape[1] // k
+        if h == 0 or w == 0:
+            raise ValueError(
+                f"scale must leave at least one pixel: scale={scale} averages {k} x {k} blocks of a "
+                f"{grey.shape[0]} x {grey.shape[1]} image"
+            )
+        images[name] = grey[: h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3))  # a new array
+    return images
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -1291,6 +1399,16 @@ def _report_vader() -> str:
     )
 
 
+def _report_natural_images() -> str:
+    images = load_natural_images()
+    sizes = ", ".join(f"{name} {image.shape[0]} x {image.shape[1]}" for name, image in images.items())
+    folder = _package_dir("sklearn") / "datasets" / "images"
+    return (
+        f"Sample photographs found in {folder} (scikit-learn {_installed_version('scikit-learn')}); "
+        f"both files verified (SHA-256).\n{sizes} pixels, grey levels 0-1"
+    )
+
+
 def _main(argv: list[str]) -> int:
     """``python -m neurodl.data [check|download]``: report every data set, or fetch Fashion-MNIST.
 
@@ -1313,7 +1431,7 @@ def _main(argv: list[str]) -> int:
     except (DatasetNotFoundError, DatasetIntegrityError) as exc:
         print(exc, file=sys.stderr)
         status = 1
-    for report in (_report_austen, _report_japanese_vowels, _report_vader):
+    for report in (_report_austen, _report_japanese_vowels, _report_vader, _report_natural_images):
         try:
             print(report())
         except (DatasetNotFoundError, DatasetIntegrityError) as exc:

@@ -9,7 +9,10 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import shutil
+import subprocess
+import sys
 import urllib.error
 from pathlib import Path
 
@@ -300,3 +303,109 @@ def test_load_digits_bad_arguments(kwargs, error, match):
 def test_balanced_subset_bad_arguments(y, n, error, match):
     with pytest.raises(error, match=match):
         data.balanced_subset(y, n)
+
+
+# ----------------------------------------------------------------------------- natural images (chapter 08)
+
+
+def test_natural_images_shapes_range_and_grey_levels():
+    images = data.load_natural_images()
+    assert list(images) == ["china", "flower"]
+    for image in images.values():
+        assert image.shape == (427, 640) and image.dtype == np.float64
+        assert 0.0 <= image.min() and image.max() <= 1.0 and image.std() > 0.1
+    # the same pixels as scikit-learn's own loader, turned grey with the BT.601 weights
+    sample = pytest.importorskip("sklearn.datasets").load_sample_images()
+    for name, rgb in zip(("china", "flower"), sample.images, strict=True):
+        assert np.allclose(images[name], rgb @ np.array([0.299, 0.587, 0.114]) / 255.0, rtol=0, atol=1e-12)
+
+
+def test_natural_images_scaled_by_block_averaging():
+    full = data.load_natural_images()
+    half = data.load_natural_images(scale=0.5)
+    assert {name: image.shape for name, image in half.items()} == {"china": (213, 320), "flower": (213, 320)}
+    crop = full["china"][:426]  # the odd last row is cropped
+    assert np.allclose(half["china"], (crop[0::2, 0::2] + crop[1::2, 0::2] + crop[0::2, 1::2] + crop[1::2, 1::2]) / 4)
+    assert data.load_natural_images(scale=0.25)["flower"].shape == (106, 160)
+    assert np.array_equal(data.load_natural_images(scale=0.7)["china"], full["china"])  # round(1 / 0.7) = 1
+
+
+def test_natural_images_are_repeatable_new_copies():
+    a = data.load_natural_images()
+    before = a["china"].copy()
+    a["china"][:] = -1.0
+    a["flower"] = None
+    b = data.load_natural_images()
+    assert np.array_equal(b["china"], before) and b["flower"].shape == (427, 640)
+    assert b["china"].flags.writeable
+
+
+def test_natural_images_do_not_import_sklearn():
+    code = "import sys, neurodl.data as d; d.load_natural_images(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False"]
+
+
+def test_natural_images_pinned_version_matches_requirements():
+    text = (Path(__file__).resolve().parent.parent / "requirements.txt").read_text()
+    assert re.search(rf"^scikit-learn=={re.escape(data.SKLEARN_VERSION)}\s", text, re.M)
+
+
+def _fake_sklearn(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of scikit-learn's images folder, where the loader is told scikit-learn lives."""
+    real = data._package_dir("sklearn") / "datasets" / "images"
+    fake = tmp_path / "sklearn"
+    (fake / "datasets" / "images").mkdir(parents=True)
+    for name in ("china.jpg", "flower.jpg"):
+        shutil.copy2(real / name, fake / "datasets" / "images" / name)
+    monkeypatch.setattr(data, "_package_dir", lambda name: fake if name == "sklearn" else None)
+    return fake / "datasets" / "images"
+
+
+def test_natural_images_checksum_mismatch(tmp_path, monkeypatch):
+    folder = _fake_sklearn(tmp_path, monkeypatch)
+    assert data.load_natural_images()["china"].shape == (427, 640)  # the intact copy loads
+    victim = folder / "flower.jpg"
+    payload = bytearray(victim.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF  # one flipped byte in the middle of the picture
+    victim.write_bytes(bytes(payload))
+    with pytest.raises(DatasetIntegrityError) as info:
+        data.load_natural_images()
+    message = str(info.value)
+    assert str(victim) in message and "failed its checksum" in message
+    assert data._NATURAL_IMAGES["flower"][1] in message and hashlib.sha256(bytes(payload)).hexdigest() in message
+    assert f"pip install --force-reinstall scikit-learn=={data.SKLEARN_VERSION}" in message
+
+
+def test_natural_images_missing_file_is_named(tmp_path, monkeypatch):
+    folder = _fake_sklearn(tmp_path, monkeypatch)
+    (folder / "china.jpg").unlink()
+    with pytest.raises(DatasetNotFoundError) as info:
+        data.load_natural_images()
+    assert str(folder / "china.jpg") in str(info.value) and "pip install -r requirements.txt" in str(info.value)
+
+
+def test_natural_images_without_sklearn_say_what_to_install(monkeypatch):
+    monkeypatch.setattr(data, "_package_dir", lambda name: None)
+    with pytest.raises(DatasetNotFoundError, match=r"scikit-learn, which is not installed.*\n.*pip install -r requirements\.txt"):
+        data.load_natural_images()
+
+
+def test_natural_images_report():
+    report = data._report_natural_images()
+    assert "verified (SHA-256)" in report and "china 427 x 640" in report
+
+
+@pytest.mark.parametrize(
+    "scale, error, match",
+    [
+        (0.0, ValueError, "scale must be > 0"),
+        (1.5, ValueError, "scale must be <= 1"),
+        ("half", TypeError, "scale must be a real number"),
+        (float("nan"), ValueError, "scale must be finite"),
+        (1e-4, ValueError, "scale must leave at least one pixel"),
+    ],
+)
+def test_load_natural_images_bad_scale(scale, error, match):
+    with pytest.raises(error, match=match):
+        data.load_natural_images(scale=scale)
