@@ -811,16 +811,21 @@ def _installed_version(name: str) -> str:
         return "of unknown version"
 
 
-def _wheel_file(package: str, pinned: str, relative: str, what: str) -> Path:
-    """``relative`` inside the installed ``package``, or DatasetNotFoundError with the fix."""
-    fix = f"To fix this:  pip install {package}=={pinned}  (it is pinned in requirements.txt; `make setup` installs it)"
+def _wheel_file(package: str, pinned: str, relative: str, what: str, dist: str | None = None) -> Path:
+    """``relative`` inside the installed ``package``, or DatasetNotFoundError with the fix.
+
+    ``dist`` is the name pip installs it by, when that differs from the import name
+    (``scikit-learn`` for ``sklearn``).
+    """
+    dist = dist or package
+    fix = f"To fix this:  pip install {dist}=={pinned}  (it is pinned in requirements.txt; `make setup` installs it)"
     folder = _package_dir(package)
     if folder is None:
-        raise DatasetNotFoundError(f"{what} ships inside the Python package {package}, which is not installed.\n{fix}")
+        raise DatasetNotFoundError(f"{what} ships inside the Python package {dist}, which is not installed.\n{fix}")
     path = folder / relative
     if not path.is_file():
         raise DatasetNotFoundError(
-            f"{what} was not found: {package} {_installed_version(package)} is installed in {folder}, "
+            f"{what} was not found: {dist} {_installed_version(dist)} is installed in {folder}, "
             f"but {path} does not exist.\n{fix}"
         )
     return path
@@ -1275,23 +1280,8 @@ _LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 
 def _natural_image_path(filename: str) -> Path:
     """``sklearn/datasets/images/<filename>`` of the installed scikit-learn, found without importing it."""
-    fix = (
-        f"To fix this:  pip install -r requirements.txt  (it pins scikit-learn=={SKLEARN_VERSION}; "
-        "`make setup` installs it)"
-    )
-    folder = _package_dir("sklearn")
-    if folder is None:
-        raise DatasetNotFoundError(
-            "The sample photographs (china.jpg, flower.jpg) ship inside the Python package scikit-learn, "
-            f"which is not installed.\n{fix}"
-        )
-    path = folder / "datasets" / "images" / filename
-    if not path.is_file():
-        raise DatasetNotFoundError(
-            f"The sample photograph {filename} was not found: scikit-learn {_installed_version('scikit-learn')} "
-            f"is installed in {folder}, but {path} does not exist.\n{fix}"
-        )
-    return path
+    return _wheel_file("sklearn", SKLEARN_VERSION, f"datasets/images/{filename}", f"The sample photograph {filename}",
+                       dist="scikit-learn")
 
 
 @lru_cache(maxsize=4)

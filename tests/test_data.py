@@ -382,12 +382,12 @@ def test_natural_images_missing_file_is_named(tmp_path, monkeypatch):
     (folder / "china.jpg").unlink()
     with pytest.raises(DatasetNotFoundError) as info:
         data.load_natural_images()
-    assert str(folder / "china.jpg") in str(info.value) and "pip install -r requirements.txt" in str(info.value)
+    assert str(folder / "china.jpg") in str(info.value) and f"pip install scikit-learn=={data.SKLEARN_VERSION}" in str(info.value)
 
 
 def test_natural_images_without_sklearn_say_what_to_install(monkeypatch):
     monkeypatch.setattr(data, "_package_dir", lambda name: None)
-    with pytest.raises(DatasetNotFoundError, match=r"scikit-learn, which is not installed.*\n.*pip install -r requirements\.txt"):
+    with pytest.raises(DatasetNotFoundError, match=r"scikit-learn, which is not installed.*\n.*pip install scikit-learn==1\.9\.1"):
         data.load_natural_images()
 
 
