@@ -207,6 +207,9 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "neurodl.scratch.optim.RMSprop": lambda: _optim().RMSprop([np.zeros(3)]),
     "neurodl.scratch.optim.Adam": lambda: _optim().Adam([np.zeros(3)]),
     "neurodl.train.Trainer": lambda: _trainer(),
+    "neurodl.brain.predictive.PredictiveCoding": lambda: importlib.import_module(
+        "neurodl.brain.predictive"
+    ).PredictiveCoding((3, 2), rng=np.random.default_rng(0)),
 }
 
 

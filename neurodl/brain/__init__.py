@@ -11,6 +11,9 @@ module                              what                                        
 ``neurodl.brain.coding``            efficient coding: natural-image spectra,        08
                                     whitening, sparse coding, Gabor-likeness,
                                     sparseness measures
+``neurodl.brain.predictive``        hierarchical predictive coding (Rao & Ballard,  09
+                                    1999): inference, Hebbian learning, prediction
+                                    errors
 ==================================  ==============================================  =======
 
 Units are stated in every docstring (ms, mV, nA, MOhm); simulations take a NumPy
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 from neurodl._lazy import lazy_submodules
 
-_SUBMODULES = frozenset({"coding", "memory", "neurons", "plasticity"})
+_SUBMODULES = frozenset({"coding", "memory", "neurons", "plasticity", "predictive"})
 
 __all__ = sorted(_SUBMODULES)
 
