@@ -13,7 +13,7 @@ import numpy as np
 
 from neurodl._validate import check_array, check_float
 
-__all__ = ["to_numpy", "max_abs_diff", "below", "over_runs"]
+__all__ = ["to_numpy", "max_abs_diff", "below", "over_runs", "numerical_gradient"]
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -110,3 +110,49 @@ def over_runs(values: Any, fmt: str = ".3f") -> str:
         raise ValueError(f"fmt must be a format specification for a float such as '.3f', got {fmt!r}") from exc
     lo, mean, hi = values.min(), values.mean(), values.max()
     return f"{mean:{fmt}} ({lo:{fmt}} to {hi:{fmt}}, {len(values)} runs)"
+
+
+def numerical_gradient(f: Any, array: Any, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of a scalar function with respect to every entry of ``array``.
+
+    Used by the tests of the book's from-scratch gradients (the RNN of chapter 07, predictive
+    coding in chapter 09) and for readers' own gradient checks: for each entry ``a`` of ``array``, ``(f() - f()) / (2 eps)`` with ``a`` set to ``a + eps`` and then
+    ``a - eps``. ``f`` takes no arguments and reads ``array`` itself, which is changed in place
+    while the differences are taken and restored afterwards. The error is of order ``eps**2``
+    (times the third derivative) plus rounding of order ``1e-16 / eps``, so ``1e-6`` suits
+    float64; it costs ``2 * array.size`` calls of ``f``, so keep ``array`` small.
+
+    Parameters
+    ----------
+    f
+        A function of no arguments returning a real number.
+    array
+        A float64 NumPy array that ``f`` depends on (not a copy of it).
+    eps
+        The step, > 0 (default 1e-6).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``df / d array``, of the shape of ``array``.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function of no arguments returning a number, got {type(f).__name__}")
+    if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+        kind = f"array of dtype {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+        raise TypeError(f"array must be a float64 NumPy array that f reads (changed in place), got {kind}")
+    if not array.flags.writeable:
+        raise ValueError("array must be writeable: it is changed in place while the differences are taken")
+    eps = check_float("eps", eps, minimum=0.0, exclusive_minimum=True)
+    grad = np.zeros_like(array)
+    for idx in np.ndindex(array.shape):
+        old = array[idx]
+        try:
+            array[idx] = old + eps
+            up = float(f())
+            array[idx] = old - eps
+            down = float(f())
+        finally:
+            array[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad

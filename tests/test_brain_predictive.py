@@ -9,6 +9,7 @@ from scipy.linalg import subspace_angles
 
 import neurodl.brain
 from neurodl.brain.predictive import PredictiveCoding
+from neurodl.check import numerical_gradient
 
 
 def _model(sizes, seed=0, **kwargs):
@@ -18,20 +19,6 @@ def _model(sizes, seed=0, **kwargs):
 def _random_states(model, B, seed=1, scale=1.0):
     rng = np.random.default_rng(seed)
     return [scale * rng.standard_normal((B, n)) for n in model.sizes[1:]]
-
-
-def _numerical_gradient(f, array, eps=1e-6):
-    """Central differences of the scalar ``f()`` with respect to every entry of ``array`` (changed in place)."""
-    grad = np.zeros_like(array)
-    for idx in np.ndindex(array.shape):
-        old = array[idx]
-        array[idx] = old + eps
-        up = f()
-        array[idx] = old - eps
-        down = f()
-        array[idx] = old
-        grad[idx] = (up - down) / (2 * eps)
-    return grad
 
 
 def _low_dimensional(seed, n=1000, n_features=16, k=2, noise=0.05):
@@ -120,7 +107,7 @@ def test_one_step_of_the_dynamics_is_minus_the_gradient_of_the_energy(kind):
     h = 1e-3
     moved = model.infer(x, steps=1, step=h, init=states)
     for r, new in zip(states, moved, strict=True):
-        grad = _numerical_gradient(lambda: model.energy(x, states), r)  # of the batch mean
+        grad = numerical_gradient(lambda: model.energy(x, states), r)  # of the batch mean
         assert np.allclose((new - r) / h, -B * grad, rtol=1e-6, atol=1e-7)
 
 
@@ -155,7 +142,7 @@ def test_the_learning_rule_is_minus_the_gradient_of_the_energy(kind):
     x = np.random.default_rng(5).standard_normal((7, 5))
     states = model.infer(x, steps=20, step=0.05)  # learn infers the same states
     before = [U.copy() for U in model.U]
-    grads = [_numerical_gradient(lambda: model.energy(x, states), U) for U in model.U]
+    grads = [numerical_gradient(lambda: model.energy(x, states), U) for U in model.U]
     lr, decay = 0.01, 0.1
     result = model.learn(x, lr=lr, steps=20, step=0.05, weight_decay=decay, normalize=False)
     for U0, U1, grad in zip(before, model.U, grads, strict=True):

@@ -62,3 +62,25 @@ def test_over_runs_gives_mean_and_range():
         over_runs([1.0], "q")
     with pytest.raises(ValueError, match="values"):
         over_runs([[1.0, 2.0]])
+
+
+def test_numerical_gradient_of_a_known_function():
+    from neurodl.check import numerical_gradient
+
+    a = np.array([[1.0, -2.0], [0.5, 3.0]])
+    before = a.copy()
+    grad = numerical_gradient(lambda: float(np.sum(a**3)), a)
+    assert np.allclose(grad, 3 * before**2, atol=1e-8) and np.array_equal(a, before)  # and a is restored
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [(("not callable", np.zeros(2)), "f must be"), ((lambda: 0.0, [0.0]), "array must be"),
+     ((lambda: 0.0, np.zeros(2, dtype=np.float32)), "array must be"), ((lambda: 0.0, np.zeros(2), 0.0), "eps")],
+)
+def test_numerical_gradient_bad_input(args, match):
+    from neurodl.check import numerical_gradient
+
+    with pytest.raises((TypeError, ValueError), match=match):
+        numerical_gradient(*args)
+

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from neurodl.check import max_abs_diff
+from neurodl.check import max_abs_diff, numerical_gradient
 from neurodl.scratch.rnn import (
     gru_forward,
     gru_params,
@@ -76,20 +76,6 @@ def _loss(X, p, h0, R):
     return float(np.sum(rnn_forward(X, p, h0)[0] * R))
 
 
-def _numeric_grad(f, array, eps=1e-6):
-    """Central differences of the scalar f() with respect to every entry of ``array`` (changed in place)."""
-    g = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        old = array[i]
-        array[i] = old + eps
-        up = f()
-        array[i] = old - eps
-        down = f()
-        array[i] = old
-        g[i] = (up - down) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_rnn_backward_matches_finite_differences(seed):
     rng = np.random.default_rng(seed)
@@ -102,9 +88,9 @@ def test_rnn_backward_matches_finite_differences(seed):
     assert dX.shape == X.shape and dh0.shape == h0.shape
     f = lambda: _loss(X, p, h0, R)  # noqa: E731
     for k in p:
-        assert max_abs_diff(grads[k], _numeric_grad(f, p[k])) < 1e-8, k
-    assert max_abs_diff(dX, _numeric_grad(f, X)) < 1e-8
-    assert max_abs_diff(dh0, _numeric_grad(f, h0)) < 1e-8
+        assert max_abs_diff(grads[k], numerical_gradient(f, p[k])) < 1e-8, k
+    assert max_abs_diff(dX, numerical_gradient(f, X)) < 1e-8
+    assert max_abs_diff(dh0, numerical_gradient(f, h0)) < 1e-8
 
 
 @pytest.mark.parametrize("batch_first", [True, False])
@@ -142,7 +128,7 @@ def test_rnn_backward_of_the_last_state_only():
     grads, dX, dh0 = rnn_backward(dH, cache)
     assert np.all(dX[:, 0] != 0) and np.all(np.isfinite(dX))
     f = lambda: float(rnn_forward(X, p)[0][:, -1].sum())  # noqa: E731
-    assert max_abs_diff(dX, _numeric_grad(f, X)) < 1e-8
+    assert max_abs_diff(dX, numerical_gradient(f, X)) < 1e-8
 
 
 # ----------------------------------------------------------------------------- LSTM and GRU
