@@ -82,7 +82,11 @@ FEATURE_NET_PATH = Path(__file__).resolve().parent / "weights" / "fashion_featur
 #: SHA-256 of that file; "UNSET" skips the check (until the weights are trained).
 FEATURE_NET_SHA256 = "0ab71c38a56ad272314abe33f31bf02032288bee98b0800621fad15858d6e6e0"
 
-_REBUILD_HINT = "run `python tools/train_feature_net.py` to rebuild it, or reinstall neurodl"
+_REBUILD_HINT = (
+    "restore the book's file (`git checkout -- neurodl/weights/fashion_features.pt` in a clone, or reinstall "
+    "neurodl); or run `python tools/train_feature_net.py` to train a new one and set FEATURE_NET_SHA256 to "
+    "the digest it prints"
+)
 
 
 class FeatureNetNotFoundError(FileNotFoundError):
