@@ -558,3 +558,20 @@ _GEN = np.random.default_rng(0)
 def test_bad_input_names_the_argument(func, args, kwargs, error, match):
     with pytest.raises(error, match=match):
         func(*args, **kwargs)
+
+
+def test_half_energy_share():
+    from neurodl.brain.coding import half_energy_share
+
+    delta = np.zeros((1, 144))
+    delta[0, 7] = 3.0
+    flat = np.ones((1, 12, 12))
+    shares = half_energy_share(np.concatenate([delta, flat.reshape(1, -1)]))
+    assert shares.tolist() == [1 / 144, 0.5]
+    noise = half_energy_share(np.random.default_rng(0).standard_normal((200, 144)))
+    assert 0.1 < np.median(noise) < 0.16
+    with pytest.raises(ValueError, match="non-zero"):
+        half_energy_share(np.zeros((2, 4)))
+    with pytest.raises((TypeError, ValueError), match="filters"):
+        half_energy_share(np.ones(4))
+

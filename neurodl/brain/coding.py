@@ -64,6 +64,7 @@ __all__ = [
     "best_gabor_fit",
     "GaborTest",
     "gabor_likeness",
+    "half_energy_share",
     "hoyer_sparsity",
     "treves_rolls_sparseness",
 ]
@@ -846,6 +847,36 @@ def _vectors(name: str, values: Any, axis: Any, minimum: float | None = None) ->
     if n < 2:
         raise ValueError(f"{name} must have at least 2 entries along axis {axis}, got {n}")
     return values.astype(np.float64), axis, n
+
+
+def half_energy_share(filters: Any) -> np.ndarray:
+    """The share of each filter's pixels that together hold half of its energy (small = localised).
+
+    Introduced in chapter 08 and used again in chapter 09. The squared weights of each filter
+    are sorted from largest to smallest, and the count of them needed to reach half the sum
+    is divided by the number of pixels: a single bright pixel gives ``1 / d``, a filter with
+    equal energy everywhere about one half, random noise about 0.13 on 144 pixels.
+
+    Parameters
+    ----------
+    filters
+        ``(n, d)`` or ``(n, h, w)``, finite, none all zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` float64 shares in ``(0, 1]``.
+    """
+    A = check_array("filters", filters, ndim=(2, 3), dtype_kind="biuf").astype(np.float64)
+    A = A.reshape(len(A), -1)
+    if not np.all(np.isfinite(A)):
+        raise ValueError("filters must be finite")
+    energy = np.sort(A**2, axis=1)[:, ::-1]
+    total = energy.sum(axis=1, keepdims=True)
+    if len(A) == 0 or A.shape[1] == 0 or np.any(total == 0):
+        raise ValueError(f"filters must hold at least one filter with a non-zero weight each, got shape {A.shape}")
+    cumulative = np.cumsum(energy, axis=1) / total
+    return (np.argmax(cumulative >= 0.5, axis=1) + 1) / A.shape[1]
 
 
 def hoyer_sparsity(x: Any, axis: int = -1) -> float | np.ndarray:
