@@ -67,6 +67,7 @@ BUDGETS: dict[int, tuple[float, float, float]] = {
     7: (180.0, 360.0, 2048.0),
     8: (180.0, 360.0, 2048.0),
     9: (240.0, 480.0, 2048.0),
+    10: (180.0, 360.0, 2048.0),
 }
 #: The whole book on 2 cores: 25 minutes on a bf16 machine, 45 on an fp32-only one.
 BOOK_BUDGET_SECONDS = {"fastest": 25 * 60, "fp32": 45 * 60}
