@@ -106,6 +106,13 @@ def simulate_hebb(X: Any, w0: Any, lr: float) -> np.ndarray:
     grows without bound (the instability Oja's rule removes in chapter 10). Raises
     ``FloatingPointError`` if the weights overflow.
     """
+    return _simulate_one_neuron(
+        X, w0, lr, lambda w, x, y, lr: w + lr * y * x, "Hebbian steps", "use fewer steps or a smaller lr"
+    )
+
+
+def _simulate_one_neuron(X: Any, w0: Any, lr: float, step: Any, what: str, advice: str) -> np.ndarray:
+    """The weight history of one linear neuron ``y = w . x`` trained by ``step(w, x, y, lr)`` on the rows of X."""
     X = check_array("X", X, ndim=2, dtype_kind="biuf")
     w0 = check_array("w0", w0, ndim=1, dtype_kind="f")
     lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
@@ -115,12 +122,9 @@ def simulate_hebb(X: Any, w0: Any, lr: float) -> np.ndarray:
     history[0] = w = w0
     for t, x in enumerate(X, start=1):
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, with advice
-            y = float(w @ x)
-            w = w + lr * y * x
+            w = step(w, x, float(w @ x), lr)
         if not np.all(np.isfinite(w)):
-            raise FloatingPointError(
-                f"the weights overflowed after {t} Hebbian steps; use fewer steps or a smaller lr"
-            )
+            raise FloatingPointError(f"the weights overflowed after {t} {what}; {advice}")
         history[t] = w
     return history
 
@@ -171,24 +175,14 @@ def simulate_oja(X: Any, w0: Any, lr: float) -> np.ndarray:
     The rule is stable only while ``lr * |x|^2`` stays well below 1; if the weights
     overflow, a ``FloatingPointError`` says so.
     """
-    X = check_array("X", X, ndim=2, dtype_kind="biuf")
-    w0 = check_array("w0", w0, ndim=1, dtype_kind="f")
-    lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
-    if X.shape[1] != w0.shape[0]:
-        raise ValueError(f"X must have {w0.shape[0]} columns to match w0, got shape {X.shape}")
-    history = np.empty((X.shape[0] + 1, w0.shape[0]), dtype=w0.dtype)
-    history[0] = w = w0
-    for t, x in enumerate(X, start=1):
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below, with advice
-            y = float(w @ x)
-            w = w + lr * y * (x - y * w)
-        if not np.all(np.isfinite(w)):
-            raise FloatingPointError(
-                f"the weights overflowed after {t} steps of Oja's rule; use a smaller lr "
-                "(lr * |x|^2 should stay well below 1) or scale the inputs down"
-            )
-        history[t] = w
-    return history
+    return _simulate_one_neuron(
+        X,
+        w0,
+        lr,
+        lambda w, x, y, lr: w + lr * y * (x - y * w),
+        "steps of Oja's rule",
+        "use a smaller lr (lr * |x|^2 should stay well below 1) or scale the inputs down",
+    )
 
 
 # ----------------------------------------------------------------------------- covariance rule
