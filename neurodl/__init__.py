@@ -17,6 +17,7 @@ fast):
 ``neurodl.brain``         models of neurons and synapses (integrate-and-fire, ...)
 ``neurodl.generative``    sample-quality measures: Fréchet and kernel distances,
                           mode coverage
+``neurodl.distributed``   launch data-parallel training scripts with ``torchrun``
 ========================  ==========================================================
 
 Vocabulary used throughout the book (after *Dive into Deep Learning*): ``X`` inputs,
@@ -34,7 +35,9 @@ from neurodl.core import active_seed, device, record_headline, seeds, set_seed
 __version__ = "0.1.0"
 
 #: Submodules loaded on first attribute access (PEP 562), e.g. ``neurodl.plot``.
-_LAZY_SUBMODULES = frozenset({"brain", "check", "data", "generative", "plot", "scratch", "train"})
+_LAZY_SUBMODULES = frozenset(
+    {"brain", "check", "data", "distributed", "generative", "plot", "scratch", "train"}
+)
 
 __all__ = [
     "__version__",
@@ -47,7 +50,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from neurodl import brain, check, data, generative, plot, scratch, train  # noqa: F401
+    from neurodl import brain, check, data, distributed, generative, plot, scratch, train  # noqa: F401
 
 
 __getattr__, __dir__ = lazy_submodules(__name__, _LAZY_SUBMODULES)
