@@ -14,8 +14,10 @@ twice: on this machine's **fastest path** (its own kernels and the precision
 path is emulated with the foreign kernel set of ``tools/machine.py`` (AVX2 kernels and
 ``NEURODL_PRECISION=fp32``); on a machine without native bf16 the two paths are the same,
 so each chapter runs once and its time counts for both. Each path has its own budgets.
-While it runs, the resident memory of the whole process tree under this script (the
-kernel and anything it starts) is sampled with psutil; the peak is recorded. The import
+While it runs, the memory of the whole process tree under this script (the kernel and
+anything it starts) is sampled with psutil: the kernel's resident set size, or, when it has
+started other processes, their proportional set sizes summed (shared pages counted once);
+the peak is recorded. The import
 time of ``neurodl`` is measured in a fresh interpreter (best of three).
 
 Headline figures come from the chapters themselves: ``neurodl.record_headline(...)``
@@ -68,6 +70,7 @@ BUDGETS: dict[int, tuple[float, float, float]] = {
     8: (180.0, 360.0, 2048.0),
     9: (240.0, 480.0, 2048.0),
     10: (180.0, 360.0, 2048.0),
+    12: (120.0, 120.0, 2048.0),
 }
 #: The whole book on 2 cores: 25 minutes on a bf16 machine, 45 on an fp32-only one.
 BOOK_BUDGET_SECONDS = {"fastest": 25 * 60, "fp32": 45 * 60}
@@ -84,8 +87,26 @@ def budget(path: Path) -> tuple[float, float, float]:
     return BUDGETS.get(int(match.group(1)), DEFAULT_BUDGET) if match else DEFAULT_BUDGET
 
 
+def _pss(process: psutil.Process) -> int:
+    """A process's proportional set size: its private memory plus its share of pages it shares."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return process.memory_full_info().pss
+
+
 class PeakMemory:
-    """Samples the summed RSS of every descendant of this process, in a thread."""
+    """Samples the memory of every descendant of this process, in a thread.
+
+    With one process (a chapter's kernel) that is its resident set size (RSS). When the
+    kernel starts others (chapter 12's ``torchrun`` workers), their RSS would count the
+    pages they share (PyTorch's libraries, mapped by every worker) once per process, so the
+    tree's proportional set sizes (PSS) are summed instead: the memory they really use.
+    """
 
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
@@ -95,9 +116,10 @@ class PeakMemory:
 
     def _sample(self) -> int:
         total = 0
-        for child in psutil.Process().children(recursive=True):
+        children = psutil.Process().children(recursive=True)
+        for child in children:
             try:
-                total += child.memory_info().rss
+                total += child.memory_info().rss if len(children) == 1 else _pss(child)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         return total
