@@ -69,7 +69,8 @@ from typing import Any
 import numpy as np
 
 from neurodl._validate import check_array, check_bool, check_choice, check_float, check_int
-from neurodl.scratch.layers import _check_rng
+from neurodl.scratch.layers import _check_dtype, _check_rng
+from neurodl.scratch.losses import log_softmax, softmax
 
 __all__ = [
     "RULES",
@@ -101,16 +102,6 @@ Params = list[tuple[np.ndarray, np.ndarray]]
 
 
 # ----------------------------------------------------------------------------- checks
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except Exception as exc:  # np.dtype raises TypeError or ValueError, depending on the object
-        raise TypeError(f"dtype must be np.float32 or np.float64, got {type(dtype).__name__}") from exc
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
-    return dt
 
 
 def _check_sizes(sizes: Any) -> tuple[int, ...]:
@@ -295,15 +286,8 @@ def _forward(params: Params, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarra
 
 
 def _example_losses(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Cross-entropy of each example, ``logsumexp(z) - z_y``, shape ``(B,)``."""
-    m = logits.max(axis=1)
-    lse = m + np.log(np.exp(logits - m[:, None]).sum(axis=1))
-    return lse - logits[np.arange(len(y)), y]
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    """Cross-entropy of each example, ``-log softmax(z)_y`` (chapter 03's stable form), shape ``(B,)``."""
+    return -log_softmax(logits)[np.arange(len(y)), y]
 
 
 def forward(params: Any, X: Any) -> np.ndarray:
@@ -419,7 +403,7 @@ def _estimate(
     if rule == "weight perturbation":
         return _weight_perturbation(params, X, y, sigma, rng)
     acts, logits = _forward(params, X)
-    delta = _softmax(logits)
+    delta = softmax(logits)
     delta[np.arange(len(y)), y] -= 1
     delta /= len(y)  # dLoss/dz_L of the batch-mean loss
     return _backward(params, acts, delta, rule, feedback)

@@ -42,7 +42,7 @@ _DTYPES = (np.float32, np.float64)
 def _check_dtype(dtype: Any) -> np.dtype:
     try:
         dt = np.dtype(dtype)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # which one depends on the object
         raise TypeError(f"dtype must be np.float32 or np.float64, got {dtype!r}") from exc
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be np.float32 or np.float64, got {dt}")
