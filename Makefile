@@ -10,8 +10,13 @@ STAMP := $(VENV)/.installed
 MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PYTEST_ARGS ?=
 SEED ?= 1
+SUBMISSIONS ?=
+GRADES ?= _build/grades
+CELL_TIMEOUT ?= 300
+NOTEBOOK_TIMEOUT ?= 1800
+GRADE_ARGS ?=
 
-.PHONY: help setup book test test-portable test-seed lab bench student clean
+.PHONY: help setup book test test-portable test-seed lab bench student grade clean
 .DEFAULT_GOAL := help
 
 help:
@@ -21,6 +26,8 @@ help:
 	@echo "make test-seed       every chapter's checks under another seed (SEED=1; outputs not compared)"
 	@echo "make lab     open the chapters in JupyterLab"
 	@echo "make bench   time every notebook and write benchmarks/results.md"
+	@echo "make student student editions (solutions out, checks in) in _build/student/ and _build/student.zip"
+	@echo "make grade SUBMISSIONS=dir   grade students' notebooks into $(GRADES)/ (grades.csv, reports)"
 	@echo "make clean   remove _build (keeps .venv and data)"
 
 setup: $(STAMP) $(MATHJAX)
@@ -60,6 +67,22 @@ lab: setup
 
 bench: setup
 	PYTHONHASHSEED=0 $(BIN)/python tools/bench.py
+
+# `make grade` without SUBMISSIONS says how to call it, before anything is set up.
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
+ifeq ($(strip $(SUBMISSIONS)),)
+$(error usage: make grade SUBMISSIONS=folder [GRADES=$(GRADES)] [CELL_TIMEOUT=300] [NOTEBOOK_TIMEOUT=1800] [GRADE_ARGS='--chapter 03'])
+endif
+endif
+
+# Student editions of every chapter (tools/student.py; nothing is executed).
+student: setup
+	$(BIN)/python tools/student.py
+
+# Grade a folder of submissions, <student>.ipynb or <student>/<any>.ipynb (tools/grade.py):
+# each runs in a fresh kernel, offline, in a temporary folder, with the teacher's checks.
+grade: setup
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(GRADES)" --cell-timeout $(CELL_TIMEOUT) --timeout $(NOTEBOOK_TIMEOUT) $(GRADE_ARGS)
 
 clean:
 	rm -rf _build
