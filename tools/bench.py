@@ -70,6 +70,7 @@ BUDGETS: dict[int, tuple[float, float, float]] = {
     8: (180.0, 360.0, 2048.0),
     9: (240.0, 480.0, 2048.0),
     10: (180.0, 360.0, 2048.0),
+    11: (180.0, 360.0, 2048.0),
     12: (120.0, 120.0, 2048.0),
 }
 #: The whole book on 2 cores: 25 minutes on a bf16 machine, 45 on an fp32-only one.
