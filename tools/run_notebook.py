@@ -70,9 +70,9 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def chapters() -> list[Path]:
-    """Every chapter notebook, ``notebooks/NN_*.ipynb``, in chapter order."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def chapters(folder: Path = NOTEBOOKS) -> list[Path]:
+    """Every chapter notebook in ``folder`` (``notebooks/NN_*.ipynb``), in chapter order."""
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
 def run(path: Path, timeout: int = 900, **client_kwargs: Any) -> tuple[nbformat.NotebookNode, float]:

@@ -54,7 +54,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_notebook import normalize  # noqa: E402  (tools/ is a folder of scripts, not a package)
+from run_notebook import chapters, normalize  # noqa: E402  (tools/ is a folder of scripts, not a package)
 
 NOTEBOOKS = ROOT / "notebooks"
 OUT = ROOT / "_build" / "student"
@@ -258,7 +258,7 @@ def read_chapter(path: Path | str) -> Chapter:
 
 def chapter_paths(folder: Path = NOTEBOOKS) -> list[Path]:
     """Every chapter in ``folder`` (``NN_*.ipynb``), in chapter order, found at run time."""
-    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    return chapters(folder)
 
 
 # ----------------------------------------------------------------------------- names the checks need
