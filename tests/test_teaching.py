@@ -522,7 +522,7 @@ def test_launch_cell_installs_neurodl_in_a_fresh_environment(tmp_path):
     assert (again.returncode, again.stdout, again.stderr) == (0, "", "")  # now installed: silent
 
 
-def test_every_chapter_has_the_current_launch_cell():
+def test_every_notebook_has_the_current_launch_cell():
     # a chapter added or changed without `tools/launch_cell.py` would fail on Colab; this says how to fix it
-    stale = [path.name for path in CHAPTERS if not launch_cell.is_current(nbformat.read(path, as_version=4))]
+    stale = [p.name for p in launch_cell.every_notebook() if not launch_cell.is_current(nbformat.read(p, as_version=4))]
     assert not stale, f"run .venv/bin/python tools/launch_cell.py (launch cell missing or stale in {stale})"

@@ -5,7 +5,7 @@
     .venv/bin/python tools/launch_cell.py                    # insert or update it in every chapter
     .venv/bin/python tools/launch_cell.py notebooks/03_learning.ipynb --print   # show the cell
 
-The cell is the first of every chapter, tagged ``remove-cell`` (hidden on the site). When
+The cell is the first of every chapter (and of the mathematics appendix), tagged ``remove-cell`` (hidden on the site). When
 ``import neurodl`` works (the repository's environment, Binder's environment.yml, a learner's
 install) it does nothing: no output, no network, no subprocess. When it fails (a fresh Colab
 runtime) it installs ``neurodl`` with pip, from ``$NEURODL_SOURCE`` if set (a path, a wheel,
@@ -175,13 +175,20 @@ def apply(nb: nbformat.NotebookNode) -> bool:
     return True
 
 
+def every_notebook() -> list[Path]:
+    """The chapters, then the other notebooks of notebooks/ (the appendix): all run on Colab."""
+    others = sorted(set((ROOT / "notebooks").glob("*.ipynb")) - set(chapters()))
+    return chapters() + others
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="chapters (default: every notebooks/NN_*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks (default: every notebook of notebooks/, the chapters and the appendix)")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a chapter's cell is missing or stale")
     parser.add_argument("--print", action="store_true", help="print the cell's source for the first chapter given")
     args = parser.parse_args(argv)
-    paths = args.notebooks or chapters()
+    paths = args.notebooks or every_notebook()
     if args.print:
         print(expected_cell(nbformat.read(paths[0], as_version=4)).source)
         return 0
