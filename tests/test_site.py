@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import quote, unquote, urljoin, urlparse
 
 import pytest
 import yaml
@@ -473,3 +473,64 @@ def test_exercise_solutions_stay_hidden_until_clicked(site, server, context):
             checked += 1
     page.close()
     assert checked > 0, "no dropdown solution found in any chapter"
+
+
+# ----------------------------------------------------------------------------- back matter
+
+BACK_MATTER_WITH_MATHS = ("notebooks/appendix_maths.html", "book/glossary.html")
+CJK_TEXT = "[\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+def test_back_matter_maths_is_typeset(site, visits):
+    for page in BACK_MATTER_WITH_MATHS:
+        visit = visits[page]
+        assert visit.has_math_markup and visit.mjx_containers > 0, f"{page}: maths not typeset ({visit})"
+
+
+def test_chinese_text_renders_with_a_font_that_has_its_glyphs(site, server, context):
+    """Chromium reports which font drew each glossary term: the site's own, with every glyph."""
+    page = context.new_page()
+    page.goto(urljoin(server, "book/glossary.html"), wait_until="load")
+    marked = page.evaluate(
+        """(pattern) => { const re = new RegExp(pattern); let n = 0;
+             document.querySelectorAll('dl.glossary dt, article p').forEach(e => {
+               const own = Array.from(e.childNodes).filter(c => c.nodeType === 3).map(c => c.data).join('');
+               if (re.test(own)) { e.setAttribute('data-zh', own.match(new RegExp(pattern, 'g')).length); n++; }
+             }); return n; }""",
+        CJK_TEXT,
+    )
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    assert marked > 100, f"only {marked} elements of the glossary hold Chinese text: is the check looking?"
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-zh]"})["nodeIds"]
+    problems = []
+    for node in nodes:
+        expected = int(dict(zip(*[iter(cdp.send("DOM.getAttributes", {"nodeId": node})["attributes"])] * 2))["data-zh"])
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        served = sum(f["glyphCount"] for f in fonts if f.get("isCustomFont") and "CJK SC" in f["familyName"])
+        if served < expected:
+            problems.append(f"{expected} Chinese glyphs, {served} from the site's font: {fonts}")
+    page.close()
+    assert len(nodes) == marked
+    assert not problems, f"{len(problems)} of {len(nodes)} elements:\n" + "\n".join(problems[:10])
+
+
+def test_search_finds_glossary_terms_in_both_languages(site, server, context):
+    from test_back_matter import glossary_entries
+
+    entries = glossary_entries()
+    page = context.new_page()
+    missed = []
+    for entry in (entries[0], entries[len(entries) // 2], entries[-1]):
+        for term in entry["terms"]:
+            query = term
+            page.goto(urljoin(server, f"search.html?q={quote(query)}"))
+            page.wait_for_selector("#search-results p.search-summary", timeout=60000)
+            hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")
+            if not any("book/glossary.html" in href for href in hrefs):
+                missed.append(f"{query!r} -> {hrefs[:5]}")
+    page.close()
+    assert not missed, "searches that did not find the glossary:\n" + "\n".join(missed)
