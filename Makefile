@@ -16,11 +16,12 @@ CELL_TIMEOUT ?= 300
 NOTEBOOK_TIMEOUT ?= 1800
 GRADE_ARGS ?=
 
-.PHONY: help setup book test test-portable test-seed lab bench student grade clean
+.PHONY: help setup book pdf test test-portable test-seed lab bench student grade clean
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book    build the site into _build/html (uses the stored notebook outputs)"
+	@echo "make pdf     the whole book as one PDF, _build/pdf/neurons-to-networks.pdf (needs Chromium)"
 	@echo "make test    unit tests, every notebook under nbval, the site build and browser checks"
 	@echo "make test-portable   the tests again under another CPU's kernels and float32 (tools/machine.py)"
 	@echo "make test-seed       every chapter's checks under another seed (SEED=1; outputs not compared)"
@@ -47,6 +48,11 @@ book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html; open _build/html/index.html in a browser."
 
+# One PDF of the whole book: the single-page HTML build printed by the system's Chromium
+# (tools/pdf.py says why this route); offline, from the stored outputs.
+pdf: setup
+	$(BIN)/python tools/pdf.py
+
 test: setup
 	@$(BIN)/python tools/machine.py
 	PYTHONHASHSEED=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -62,7 +68,8 @@ test-portable: setup
 test-seed: setup
 	PYTHONHASHSEED=0 NEURODL_SEED=$(SEED) $(BIN)/python -m pytest --nbval-lax $(or $(PYTEST_ARGS),notebooks)
 
-lab: setup
+# JupyterLab needs the Python packages only, not MathJax (so not npm)
+lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 bench: setup
