@@ -30,17 +30,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser make pdf prints with, and its flags)
+
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 #: Folders of the build that hold assets, not pages.
 ASSET_DIRS = {"_static", "_sources", "_images", "mathjax", "_sphinx_design_static"}
 #: Text that must never show on a page: maths MathJax did not typeset.

@@ -38,6 +38,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "_build" / "pdf" / "neurons-to-networks.pdf"
+#: Debian's Chromium, which the site tests drive too, and the flags both use: no sandbox (it runs as
+#: root in CI), no GPU, and none of the browser's own traffic (updates, sync, QUIC probes).
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
