@@ -123,13 +123,15 @@ def test_a_failing_worker_raises_with_its_traceback(tmp_path):
 def test_a_hanging_run_is_stopped_at_the_timeout(tmp_path):
     script = _write(tmp_path, "hanging.py", HANGING)
     start = time.monotonic()
+    # long enough for torchrun itself to import torch and start both workers on a busy 2-core
+    # machine (5 s was not, in one CI run: the workers had not printed yet)
     with pytest.raises(TimeoutError) as info:
-        torchrun(script, tmp_path, nproc=2, timeout=5)
+        torchrun(script, tmp_path, nproc=2, timeout=20)
     elapsed = time.monotonic() - start
-    assert elapsed < 5 + 12  # the timeout, the launcher's SIGTERM grace period, a margin
+    assert elapsed < 20 + 12  # the timeout, the launcher's SIGTERM grace period, a margin
     message = str(info.value)
     assert isinstance(info.value, TorchrunTimeoutError)
-    assert "hanging.py" in message and "timeout=5 seconds" in message
+    assert "hanging.py" in message and "timeout=20 seconds" in message
     assert "waiting forever" in message  # the last lines of the output
     assert "SignalException" not in message  # torchrun's report of being stopped is left out
     _assert_nothing_left(tmp_path)
