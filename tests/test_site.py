@@ -31,7 +31,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-from pdf import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (the browser make pdf prints with, and its flags)
+from cjk_font import CJK  # noqa: E402
+from pdf import CHROMIUM, CHROMIUM_ARGS, _QuietHandler  # noqa: E402  (make pdf's browser, flags, server)
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 #: Folders of the build that hold assets, not pages.
@@ -176,11 +177,6 @@ def _chromium() -> Path:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(message + " (CI must run the browser tests)")
     pytest.skip(message)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -471,7 +467,7 @@ def test_exercise_solutions_stay_hidden_until_clicked(site, server, context):
 # ----------------------------------------------------------------------------- back matter
 
 BACK_MATTER_WITH_MATHS = ("notebooks/appendix_maths.html", "book/glossary.html")
-CJK_TEXT = "[\u2e80-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+CJK_TEXT = CJK.pattern  # the code points the site's Chinese font serves (tools/cjk_font.py)
 
 
 def test_back_matter_maths_is_typeset(site, visits):
