@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MATHJAX := node_modules/mathjax/es5/tex-chtml.js
 PYTEST_ARGS ?=
+# pytest-xdist workers for make test, test-portable and test-seed (JOBS=0: one process, no workers).
+# Each file runs whole on one worker, and the workers share the cores (conftest.py).
+JOBS ?= 2
+XDIST := -n $(JOBS) --dist loadfile --no-loadscope-reorder
 SEED ?= 1
 SUBMISSIONS ?=
 GRADES ?= _build/grades
@@ -55,18 +59,18 @@ pdf: setup
 
 test: setup
 	@$(BIN)/python tools/machine.py
-	PYTHONHASHSEED=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PYTHONHASHSEED=0 $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The chapters (and unit tests) under a foreign kernel set, compared with the stored outputs
 # exactly as `make test` compares them: a chapter is stored only after it passes both.
 test-portable: setup
 	PYTHONHASHSEED=0 $(BIN)/python tools/machine.py --foreign -- \
-	  $(BIN)/python -m pytest -m "not site" $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest $(XDIST) -m "not site" $(PYTEST_ARGS)
 
 # Every chapter under another seed: its hidden checks must still pass (its printed numbers
 # change, so outputs are not compared).
 test-seed: setup
-	PYTHONHASHSEED=0 NEURODL_SEED=$(SEED) $(BIN)/python -m pytest --nbval-lax $(or $(PYTEST_ARGS),notebooks)
+	PYTHONHASHSEED=0 NEURODL_SEED=$(SEED) $(BIN)/python -m pytest $(XDIST) --nbval-lax $(or $(PYTEST_ARGS),notebooks)
 
 # JupyterLab needs the Python packages only, not MathJax (so not npm)
 lab: $(STAMP)

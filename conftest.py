@@ -14,10 +14,16 @@ It also makes the whole run offline and watches what the run touches:
   an attempt is caught even when a library swallows the error.
 * **Data untouched.** ``data/`` and the system folders of Fashion-MNIST and janeaustenr are
   hashed at the start and at the end of the session; any change fails the session.
-* **Chapters in reverse order.** nbval runs each chapter once, in a fresh kernel, and
-  compares it with its stored outputs (the evidence that it is deterministic). The chapters
-  run newest first, so one that silently needs something an earlier chapter left behind
-  fails; the order is printed at the start.
+* **Chapters longest first.** nbval runs each chapter once, in a fresh
+  kernel, and compares it with its stored outputs (the evidence that it is deterministic).
+  The chapters run longest first (by their fp32 time budget in tools/budgets.py), newest first
+  among equals, so one that silently needs something an earlier chapter left behind fails;
+  the order is printed at the start.
+* **Two at a time.** ``make test`` runs pytest-xdist workers (``-n 2 --dist loadfile``): a
+  file, a chapter's cells included, always runs whole on one worker, and the workers share
+  the cores, so each one's PyTorch and OpenBLAS get ``cores // workers`` threads (set here,
+  before anything imports them, and inherited by the worker's kernels). The longest files are
+  handed out first, so the two workers finish close together.
 * **Where the time goes.** The summary at the end gives each chapter's total time, beside
   pytest's ``--durations`` list of the slowest cells and tests.
 """
@@ -34,11 +40,27 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))
+from budgets import budget  # noqa: E402  (tools/budgets.py: the chapters' time budgets)
 
 # Hash randomisation off (set order, dict-of-set order) and no downloads at run time.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ["NEURODL_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _share_the_cores() -> None:
+    """In an xdist worker, give this process and its kernels their share of the cores."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if workers > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, _cores() // workers)))
+
+
+_share_the_cores()
 
 # ----------------------------------------------------------------------------- network guard
 
@@ -167,7 +189,14 @@ if __name__ == "sitecustomize":
 
 
 def _install_netguard() -> Path:
-    """Write the guard as sitecustomize.py, put it on PYTHONPATH, and run it here too."""
+    """Write the guard as sitecustomize.py, put it on PYTHONPATH, and run it here too.
+
+    An xdist worker inherits the guard of the pytest process that started it (its
+    sitecustomize has already run) and shares its log, which that process checks at the end.
+    """
+    inherited = os.environ.get("NEURODL_NETGUARD_LOG")
+    if os.environ.get("PYTEST_XDIST_WORKER") and inherited and Path(inherited).is_file():
+        return Path(inherited)
     folder = Path(tempfile.mkdtemp(prefix="neurodl-netguard-"))
     (folder / "sitecustomize.py").write_text(NETGUARD_SOURCE, encoding="utf-8")
     log = folder / "blocked.log"
@@ -217,7 +246,13 @@ _DATA_BEFORE: dict[str, dict[str, str]] = {}
 NOTEBOOK_SECONDS: dict[str, float] = {}
 
 
+def _is_worker() -> bool:
+    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
+    if _is_worker():  # the pytest process that started the workers watches the data
+        return
     for folder in WATCHED_DATA:
         _DATA_BEFORE[str(folder)] = tree_digest(folder)
 
@@ -226,20 +261,40 @@ def _is_notebook(item: pytest.Item) -> bool:
     return Path(str(item.fspath)).suffix == ".ipynb"
 
 
+#: Rough seconds of the test files that take longest besides the chapters (the site is built
+#: and driven in a browser, the book printed), so they are handed out early too.
+LONG_TEST_FILES = {"test_site.py": 300.0, "test_pdf.py": 300.0}
+
+
+def _expected_seconds(path: Path) -> float:
+    if path.suffix == ".ipynb":
+        return budget(path)[1]          # the chapter's fp32 budget
+    return LONG_TEST_FILES.get(path.name, 0.0)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the chapters after the other tests, newest chapter first, each one's cells in order."""
-    notebooks = [item for item in items if _is_notebook(item)]
-    if notebooks:
-        files = sorted({str(item.fspath) for item in notebooks}, reverse=True)
-        rank = {name: k for k, name in enumerate(files)}
-        items[:] = [item for item in items if not _is_notebook(item)] + sorted(
-            notebooks, key=lambda item: rank[str(item.fspath)]
-        )
+    """Longest files first (chapters by their budget, newest first among equals), each file's items in order."""
+    files = list(dict.fromkeys(Path(str(item.fspath)) for item in items))
+    chapters = sorted((f for f in files if f.suffix == ".ipynb"), key=lambda f: f.name, reverse=True)
+    files = chapters + [f for f in files if f.suffix != ".ipynb"]      # newest chapter first, then the tests
+    files.sort(key=lambda f: -_expected_seconds(f))                     # stable: longest first
+    rank = {str(path): k for k, path in enumerate(files)}
+    items.sort(key=lambda item: rank[str(Path(str(item.fspath)))])
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    workers = getattr(config.option, "numprocesses", None)
+    if not workers or workers < 2:
+        return None
+    cores = _cores()
+    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, cores // workers))
+    return f"{workers} workers share {cores} cores: {threads} thread(s) each for PyTorch and OpenBLAS"
 
 
 def pytest_report_collectionfinish(config: pytest.Config, start_path: Path, items: list[pytest.Item]) -> list[str]:
     order = list(dict.fromkeys(Path(str(item.fspath)).name for item in items if _is_notebook(item)))
-    return ["chapters run newest first, to show that none needs another: " + ", ".join(order)] if order else []
+    return ["chapters run longest first, newest first among equals, each in a fresh kernel: "
+            + ", ".join(order)] if order else []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -257,6 +312,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _is_worker():
+        return
     problems = []
     blocked = NETGUARD_LOG.read_text(encoding="utf-8") if NETGUARD_LOG.exists() else ""
     if blocked.strip():

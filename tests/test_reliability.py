@@ -5,7 +5,7 @@
   nbval kernel included). The tests here prove the guard blocks an outside address and
   a name lookup, allows the loopback, and is active inside a notebook kernel.
 * **Independence and determinism** need no second run: nbval executes every chapter once,
-  newest first (see the root conftest.py), each in a fresh kernel, and compares it with its
+  longest first (see the root conftest.py), each in a fresh kernel, and compares it with its
   stored outputs; ``make test-portable`` does the same under another CPU's kernels.
 * **Data integrity.** End to end, in a subprocess: ``$NEURODL_DATA`` pointing at a
   corrupted, a truncated or an incomplete copy, or at no folder, gives the clear error,

@@ -36,7 +36,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import threading
@@ -50,42 +49,18 @@ from neurodl.core import HEADLINE_MIME
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine as machine_info  # noqa: E402
+from budgets import BOOK_BUDGET_SECONDS, budget  # noqa: E402
 import run_notebook  # noqa: E402
 
 ROOT = run_notebook.ROOT
 RESULTS_JSON = ROOT / "benchmarks" / "results.json"
 RESULTS_MD = ROOT / "benchmarks" / "results.md"
 
-#: Default budget of a chapter on 2 cores: seconds on the fastest (bf16) path, seconds on
-#: the fp32 path, and MB of peak memory. The fp32 path may take about twice as long.
-DEFAULT_BUDGET = (120.0, 240.0, 2048.0)
-#: Chapters whose issue gives another budget (chapter number -> (bf16 s, fp32 s, MB)).
-BUDGETS: dict[int, tuple[float, float, float]] = {
-    2: (60.0, 120.0, 2048.0),
-    3: (60.0, 120.0, 2048.0),
-    4: (120.0, 240.0, 2048.0),
-    5: (150.0, 300.0, 2560.0),
-    6: (240.0, 480.0, 2048.0),
-    7: (180.0, 360.0, 2048.0),
-    8: (180.0, 360.0, 2048.0),
-    9: (240.0, 480.0, 2048.0),
-    10: (180.0, 360.0, 2048.0),
-    11: (180.0, 360.0, 2048.0),
-    12: (120.0, 120.0, 2048.0),
-}
-#: The whole book on 2 cores: 25 minutes on a bf16 machine, 45 on an fp32-only one.
-BOOK_BUDGET_SECONDS = {"fastest": 25 * 60, "fp32": 45 * 60}
 #: Libraries whose versions are recorded with each run.
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "matplotlib", "torch", "tensorflow", "keras",
              "jupyter-book", "nbclient", "ipykernel")
 #: How many runs the trend table shows.
 TREND_RUNS = 10
-
-
-def budget(path: Path) -> tuple[float, float, float]:
-    """The (bf16 seconds, fp32 seconds, MB) budget of a chapter, from its number."""
-    match = re.match(r"(\d\d)_", path.name)
-    return BUDGETS.get(int(match.group(1)), DEFAULT_BUDGET) if match else DEFAULT_BUDGET
 
 
 def _pss(process: psutil.Process) -> int:
