@@ -18,7 +18,8 @@ It also makes the whole run offline and watches what the run touches:
   kernel, and compares it with its stored outputs (the evidence that it is deterministic).
   The chapters run longest first (by their fp32 time budget in tools/budgets.py), newest first
   among equals, so one that silently needs something an earlier chapter left behind fails;
-  the order is printed at the start.
+  the order is printed at the start when pytest runs in one process (``JOBS=0``; with workers
+  the header says how they share the cores).
 * **Two at a time.** ``make test`` runs pytest-xdist workers (``-n 2 --dist loadfile``): a
   file, a chapter's cells included, always runs whole on one worker, and the workers share
   the cores, so each one's PyTorch and OpenBLAS get ``cores // workers`` threads (set here,
@@ -40,6 +41,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+# tools/ is importable for every test (run_notebook, machine, ...) and for this file (budgets)
 sys.path.insert(0, str(ROOT / "tools"))
 from budgets import budget  # noqa: E402  (tools/budgets.py: the chapters' time budgets)
 
@@ -53,11 +55,16 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _threads_per_worker(workers: int) -> str:
+    """Threads for each of ``workers`` processes sharing the cores (a user's OMP_NUM_THREADS wins)."""
+    return os.environ.get("OMP_NUM_THREADS") or str(max(1, _cores() // workers))
+
+
 def _share_the_cores() -> None:
     """In an xdist worker, give this process and its kernels their share of the cores."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
     if workers > 1:
-        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, _cores() // workers)))
+        os.environ["OMP_NUM_THREADS"] = _threads_per_worker(workers)
 
 
 _share_the_cores()
@@ -286,9 +293,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     workers = getattr(config.option, "numprocesses", None)
     if not workers or workers < 2:
         return None
-    cores = _cores()
-    threads = os.environ.get("OMP_NUM_THREADS") or str(max(1, cores // workers))
-    return f"{workers} workers share {cores} cores: {threads} thread(s) each for PyTorch and OpenBLAS"
+    return (f"{workers} workers share {_cores()} cores: {_threads_per_worker(workers)} thread(s) each "
+            "for PyTorch and OpenBLAS")
 
 
 def pytest_report_collectionfinish(config: pytest.Config, start_path: Path, items: list[pytest.Item]) -> list[str]:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import machine  # tools/machine.py, put on sys.path by tests/conftest.py
+import machine  # tools/machine.py, put on sys.path by the root conftest.py
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent

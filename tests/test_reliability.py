@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import run_notebook  # tools/run_notebook.py, put on sys.path by tests/conftest.py
+import run_notebook  # tools/run_notebook.py, put on sys.path by the root conftest.py
 
 
 ROOT = Path(__file__).resolve().parent.parent
